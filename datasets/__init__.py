@@ -1,0 +1,1 @@
+"""Dataset formats, converters, augmentation, targets and synthetic data (installed as ``fairmot.datasets``)."""

@@ -1,0 +1,5 @@
+import sys
+
+from fairmot.cli import main
+
+sys.exit(main())
