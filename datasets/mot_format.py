@@ -1,0 +1,106 @@
+"""MOTChallenge text formats: ``seqinfo.ini``, ground truth / detection / result rows.
+
+Rows are kept as float64 arrays with the MOTChallenge column order
+``frame, id, x, y, w, h, conf_or_mark, class_or_wx, visibility_or_wy, wz``; files with fewer
+columns (6 to 9) are padded with -1 so every consumer sees 10 columns.
+"""
+import configparser
+import os
+
+import numpy as np
+
+MOT_COLUMNS = 10
+
+
+def read_seqinfo(seq_dir):
+    """Read ``<seq_dir>/seqinfo.ini`` into a dict with typed fields.
+
+    Keys: name, im_dir, frame_rate, length, width, height, im_ext.
+    """
+    path = os.path.join(seq_dir, "seqinfo.ini")
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"{path} not found: a MOTChallenge sequence folder needs seqinfo.ini")
+    parser = configparser.ConfigParser()
+    parser.read(path)
+    sec = parser["Sequence"]
+    return {
+        "name": sec.get("name", os.path.basename(os.path.normpath(seq_dir))),
+        "im_dir": sec.get("imDir", "img1"),
+        "frame_rate": float(sec.get("frameRate", 30)),
+        "length": int(sec.get("seqLength", 0)),
+        "width": int(sec.get("imWidth", 0)),
+        "height": int(sec.get("imHeight", 0)),
+        "im_ext": sec.get("imExt", ".jpg"),
+    }
+
+
+def load_mot_rows(path):
+    """Load a MOTChallenge text file (comma or whitespace separated) as an (N, 10) float64 array.
+
+    Missing trailing columns are filled with -1; an empty file gives a (0, 10) array.
+    """
+    rows = []
+    with open(path) as f:
+        for line_no, line in enumerate(f, 1):
+            line = line.strip()
+            if not line:
+                continue
+            fields = line.replace(",", " ").split()
+            if len(fields) < 6:
+                raise ValueError(f"{path}:{line_no}: expected at least 6 fields "
+                                 f"(frame,id,x,y,w,h), got {len(fields)}")
+            try:
+                values = [float(v) for v in fields[:MOT_COLUMNS]]
+            except ValueError:
+                raise ValueError(f"{path}:{line_no}: non-numeric field in {line!r}") from None
+            rows.append(values + [-1.0] * (MOT_COLUMNS - len(values)))
+    if not rows:
+        return np.zeros((0, MOT_COLUMNS), dtype=np.float64)
+    return np.asarray(rows, dtype=np.float64)
+
+
+def split_by_frame(rows):
+    """Map frame number -> rows of that frame (frames without rows are absent)."""
+    if len(rows) == 0:
+        return {}
+    frames = rows[:, 0].astype(np.int64)
+    order = np.argsort(frames, kind="stable")
+    frames, rows = frames[order], rows[order]
+    starts = np.flatnonzero(np.r_[True, frames[1:] != frames[:-1]])
+    ends = np.r_[starts[1:], len(frames)]
+    return {int(frames[s]): rows[s:e] for s, e in zip(starts, ends)}
+
+
+def format_result_row(frame, track_id, tlwh, score):
+    """One MOTChallenge result line: ``frame,id,x,y,w,h,score,-1,-1,-1``."""
+    x, y, w, h = tlwh
+    return f"{int(frame)},{int(track_id)},{x:.2f},{y:.2f},{w:.2f},{h:.2f},{score:.4f},-1,-1,-1\n"
+
+
+class MotResultWriter:
+    """Write tracking results frame by frame, flushed after every frame.
+
+    A crash or Ctrl-C keeps every frame written so far. Use as a context manager.
+    """
+
+    def __init__(self, path):
+        parent = os.path.dirname(os.path.abspath(path))
+        os.makedirs(parent, exist_ok=True)
+        self.path = path
+        self._file = open(path, "w")
+
+    def write_frame(self, frame, tracks):
+        """``tracks``: iterable of (track_id, tlwh, score)."""
+        self._file.write("".join(format_result_row(frame, tid, tlwh, s) for tid, tlwh, s in tracks))
+        self._file.flush()
+
+    def close(self):
+        if not self._file.closed:
+            self._file.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
