@@ -1,0 +1,175 @@
+"""Reading FairMOT checkpoints: the original's format, bare state dicts, ImageNet DLA-34 weights.
+
+Loading is strict by default: any missing or unexpected key or any shape mismatch is an error
+that lists them (the original printed a warning and went on with a silently broken model).
+Nothing is ever downloaded: every function takes a local path.
+"""
+import logging
+import os
+import re
+from dataclasses import dataclass, field
+
+import torch
+
+from ..errors import CheckpointMismatchError, UserError
+from .registry import create_model
+
+_MAX_LISTED = 12
+logger = logging.getLogger(__name__)
+
+
+def _strip_prefix(state_dict, prefix="module."):
+    """DataParallel/DDP checkpoints prefix every key with ``module.``."""
+    if state_dict and all(k.startswith(prefix) for k in state_dict):
+        return {k[len(prefix):]: v for k, v in state_dict.items()}
+    return dict(state_dict)
+
+
+def read_checkpoint(path, map_location="cpu"):
+    """Read a checkpoint file into ``(state_dict, meta)``.
+
+    Accepts the original's ``{"epoch", "state_dict", "optimizer"?}``, this project's training
+    checkpoints (the same keys plus ``arch``/``heads``/...), or a bare state dict; ``module.``
+    prefixes are removed. ``meta`` holds every top-level entry except the weights.
+    """
+    if not os.path.isfile(path):
+        raise UserError(f"checkpoint {path!r} not found")
+    try:
+        # weights_only: a checkpoint cannot run code when it is opened
+        obj = torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as err:
+        first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise UserError(f"cannot read {path!r} as a PyTorch checkpoint ({first_line[:200]})") from None
+    if not isinstance(obj, dict):
+        raise UserError(f"{path!r} holds a {type(obj).__name__}, not a FairMOT checkpoint (a dict of weights)")
+    if "state_dict" in obj and isinstance(obj["state_dict"], dict):
+        state_dict = obj["state_dict"]
+        meta = {k: v for k, v in obj.items() if k != "state_dict"}
+    elif obj and all(torch.is_tensor(v) for v in obj.values()):
+        state_dict, meta = obj, {}
+    else:
+        raise UserError(f"{path!r} is not a FairMOT checkpoint: no 'state_dict' entry and not a bare state dict")
+    return _strip_prefix(state_dict), meta
+
+
+@dataclass
+class LoadReport:
+    """What a non-strict load left out; empty lists mean the checkpoint matched exactly."""
+    missing: list = field(default_factory=list)
+    unexpected: list = field(default_factory=list)
+    mismatched: list = field(default_factory=list)  # (key, checkpoint shape, model shape)
+
+    @property
+    def exact(self):
+        return not (self.missing or self.unexpected or self.mismatched)
+
+    def summary(self):
+        def listed(items):
+            head = ", ".join(items[:_MAX_LISTED])
+            return head + (f", ... ({len(items)} in all)" if len(items) > _MAX_LISTED else "")
+
+        parts = []
+        if self.mismatched:
+            parts.append("shape mismatch: " + listed(
+                [f"{k} checkpoint {tuple(a)} vs model {tuple(b)}" for k, a, b in self.mismatched]))
+        if self.missing:
+            parts.append("missing in checkpoint: " + listed(self.missing))
+        if self.unexpected:
+            parts.append("not in model: " + listed(self.unexpected))
+        return "; ".join(parts) if parts else "all keys match"
+
+
+def compare_state_dicts(model_state, checkpoint_state):
+    report = LoadReport()
+    for key, value in checkpoint_state.items():
+        if key not in model_state:
+            report.unexpected.append(key)
+        elif tuple(value.shape) != tuple(model_state[key].shape):
+            report.mismatched.append((key, tuple(value.shape), tuple(model_state[key].shape)))
+    report.missing = [k for k in model_state if k not in checkpoint_state]
+    return report
+
+
+def load_state_dict_checked(module, state_dict, strict=True, source="checkpoint"):
+    """Load ``state_dict`` into ``module``.
+
+    strict=True: any difference raises :class:`CheckpointMismatchError` naming the keys.
+    strict=False: loads every key whose name and shape match and returns the :class:`LoadReport`
+    of what was left out, for the caller to log (nothing is skipped without being reported).
+    """
+    report = compare_state_dicts(module.state_dict(), state_dict)
+    if strict and not report.exact:
+        raise CheckpointMismatchError(f"{source} does not match the model: {report.summary()}")
+    mismatched = {k for k, _, _ in report.mismatched}
+    usable = {k: v for k, v in state_dict.items() if k not in report.unexpected and k not in mismatched}
+    module.load_state_dict(usable, strict=False)
+    return report
+
+
+def load_model(model, path, strict=True):
+    """Load a checkpoint file (original or ours, bare or wrapped, with or without ``module.``)
+    into ``model`` and return it.
+
+    strict=False loads what matches and logs a warning naming every key left out; use
+    :func:`load_state_dict_checked` to get that report as a value.
+    """
+    state_dict, _ = read_checkpoint(path)
+    report = load_state_dict_checked(model, state_dict, strict=strict, source=repr(path))
+    if not report.exact:
+        logger.warning("partial load of %s: %s", path, report.summary())
+    return model
+
+
+_HEAD_RE = re.compile(r"^([A-Za-z_]\w*)\.2\.weight$")
+
+
+def infer_model_config(state_dict, meta=None):
+    """Architecture, heads and head_conv of the network a state dict belongs to.
+
+    Heads come from the weights themselves, so older checkpoints load as they are: the original
+    ``all_dla34.pth`` has wh=2 (width/height boxes) and a 512-d id head.
+    """
+    meta = meta or {}
+    if "arch" in meta and "heads" in meta:
+        return meta["arch"], dict(meta["heads"]), int(meta.get("head_conv", 256))
+    if "base.base_layer.0.weight" in state_dict and "dla_up.ida_0.proj_1.conv.weight" in state_dict:
+        arch = "dla_34"
+    elif "layer1.0.conv1.weight" in state_dict and "deconv_layers.0.weight" in state_dict:
+        blocks = len({k.split(".")[1] for k in state_dict if k.startswith("layer3.")})
+        arch = {2: "resdcn_18", 6: "resdcn_34"}.get(blocks)
+        if arch is None:
+            raise UserError(f"unsupported ResNet-DCN depth ({blocks} blocks in layer3)")
+    else:
+        raise UserError("not a FairMOT network checkpoint: neither DLA-34 (base.*, dla_up.*) "
+                        "nor ResNet-DCN (layer1.*, deconv_layers.*) weights found")
+    heads, head_conv = {}, None
+    for key, value in state_dict.items():
+        m = _HEAD_RE.match(key)
+        if m and f"{m.group(1)}.0.weight" in state_dict and value.dim() == 4:
+            heads[m.group(1)] = int(value.shape[0])
+            head_conv = int(state_dict[f"{m.group(1)}.0.weight"].shape[0])
+    missing = [h for h in ("hm", "wh", "id") if h not in heads]
+    if missing:
+        raise UserError(f"checkpoint lacks the FairMOT head(s) {', '.join(missing)} "
+                        f"(found heads: {', '.join(sorted(heads)) or 'none'}); a tracking model needs hm, wh and id")
+    return arch, heads, head_conv
+
+
+def model_from_checkpoint(path, map_location="cpu"):
+    """Build the network a checkpoint describes and load it strictly; returns the model in eval mode."""
+    state_dict, meta = read_checkpoint(path, map_location=map_location)
+    arch, heads, head_conv = infer_model_config(state_dict, meta)
+    model = create_model(arch, heads, head_conv)
+    load_state_dict_checked(model, state_dict, strict=True, source=repr(path))
+    return model.eval()
+
+
+def load_imagenet_backbone(model, path):
+    """Load ImageNet DLA-34 weights (``dla34-ba72cf86.pth`` layout: ``base_layer.*``, ``level0-5.*``,
+    ``fc.*``) into ``model.base`` strictly, to train from scratch."""
+    if not hasattr(model, "base"):
+        raise UserError("ImageNet DLA-34 weights need a dla_34 model")
+    state_dict, _ = read_checkpoint(path)
+    state_dict = _strip_prefix(state_dict, "base.")
+    load_state_dict_checked(model.base, state_dict, strict=True, source=f"ImageNet backbone {path!r}")
+    return model

@@ -1,0 +1,197 @@
+"""Modulated deformable convolution (DCNv2) in plain PyTorch: CPU or GPU, nothing to compile.
+
+Semantics follow the DCNv2 extension FairMOT was trained with (see FAIRMOT_REFERENCE.md):
+offset channel 2k is the vertical and 2k+1 the horizontal shift of kernel tap k = i*kw + j,
+samples are bilinear with every neighbour outside the image counting as zero, and each tap is
+scaled by its mask value.
+
+How it is computed (why it is fast on a CPU): the weight is applied *before* sampling. Since
+bilinear sampling is linear, ``sum_k W_k . sample(x, p_k)`` equals ``sum_k sample(W_k . x, p_k)``.
+So one dense matmul projects the input to ``K * C_out`` channels at every pixel, then a single
+sparse matrix with ``4 * K`` non-zeros per output pixel (bilinear weight x mask, at the four
+neighbours of every tap) gathers and sums them. The sparse product is one fused kernel
+(CSR x dense), so no ``K * C_in``-wide column buffer is ever written, and layers that reduce
+channels gather ``C_out`` rather than ``C_in`` values per tap.
+
+``torchvision.ops.deform_conv2d`` has the same semantics; it is used for CUDA tensors when
+torchvision imports (it does not on CPU-only installs of this project's torch).
+"""
+import functools
+import math
+import warnings
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+__all__ = ["deform_conv2d", "DCN"]
+
+
+def _pair(v):
+    return (v, v) if isinstance(v, int) else tuple(v)
+
+
+@functools.lru_cache(maxsize=None)
+def _torchvision_deform_conv2d():
+    """torchvision's kernel if it imports and its ops load, else None."""
+    try:
+        from torchvision.ops import deform_conv2d as tv_deform_conv2d
+    except Exception:  # missing, or built against another torch
+        return None
+    return tv_deform_conv2d
+
+
+def _csr(crow, col, val, shape):
+    with warnings.catch_warnings():  # "sparse CSR support is in beta" is not the user's concern
+        warnings.simplefilter("ignore", UserWarning)
+        return torch.sparse_csr_tensor(crow, col, val, size=shape, check_invariants=False)
+
+
+class _SparseTapSum(torch.autograd.Function):
+    """out[p] = sum_j val[p, j] * proj[col[p, j]]: a CSR (rows x R) times dense (R x C_out) product.
+
+    Backward: d proj = S^T @ d out; d val[p, j] = <d out[p], proj[col[p, j]]> (a sampled matmul).
+    """
+
+    @staticmethod
+    def forward(ctx, proj, col, val):
+        rows, nnz_per_row = val.shape
+        crow = torch.arange(0, rows * nnz_per_row + 1, nnz_per_row, dtype=col.dtype, device=col.device)
+        sparse = _csr(crow, col.reshape(-1), val.reshape(-1), (rows, proj.shape[0]))
+        ctx.save_for_backward(proj, col, val, crow)
+        return sparse @ proj
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        proj, col, val, crow = ctx.saved_tensors
+        grad_out = grad_out.contiguous()
+        grad_proj = grad_val = None
+        shape = (val.shape[0], proj.shape[0])
+        if ctx.needs_input_grad[0]:
+            grad_proj = _csr(crow, col.reshape(-1), val.reshape(-1), shape).t() @ grad_out
+        if ctx.needs_input_grad[2]:
+            pattern = _csr(crow, col.reshape(-1), torch.ones_like(val.reshape(-1)), shape)
+            grad_val = torch.sparse.sampled_addmm(pattern, grad_out, proj.t(), beta=0.0)
+            grad_val = grad_val.values().view_as(val)
+        return grad_proj, None, grad_val
+
+
+def _sampling_matrix(offset, mask, in_hw, kernel, stride, padding, dilation):
+    """Column indices and values of the sparse sampling matrix, shape (N*Ho*Wo, 4*K) each.
+
+    Column index = (n*H*W + y*W + x) * K + k addresses row k of pixel (y, x) in the projected input.
+    """
+    n, _, ho, wo = offset.shape
+    h, w = in_hw
+    kh, kw = kernel
+    k = kh * kw
+    dev, dt = offset.device, offset.dtype
+    # undeformed sampling position of every (tap, output pixel)
+    tap_i = torch.arange(kh, device=dev, dtype=dt).repeat_interleave(kw) * dilation[0]
+    tap_j = torch.arange(kw, device=dev, dtype=dt).repeat(kh) * dilation[1]
+    base_y = tap_i.view(k, 1, 1) + (torch.arange(ho, device=dev, dtype=dt) * stride[0] - padding[0]).view(1, ho, 1)
+    base_x = tap_j.view(k, 1, 1) + (torch.arange(wo, device=dev, dtype=dt) * stride[1] - padding[1]).view(1, 1, wo)
+    sy = base_y + offset[:, 0::2]  # (N, K, Ho, Wo)
+    sx = base_x + offset[:, 1::2]
+    y0 = torch.floor(sy)
+    x0 = torch.floor(sx)
+    ly, lx = sy - y0, sx - x0
+    hy, hx = 1 - ly, 1 - lx
+    # DCNv2: a sample at row <= -1 or >= H (column likewise) is zero as a whole
+    inside = ((sy > -1) & (sx > -1) & (sy < h) & (sx < w)).to(dt)
+    m = mask * inside
+    y0i, x0i = y0.long(), x0.long()
+    batch_base = (torch.arange(n, device=dev) * (h * w)).view(n, 1, 1, 1)
+    tap = torch.arange(k, device=dev).view(1, k, 1, 1)
+    cols, vals = [], []
+    for dy, dx, wgt in ((0, 0, hy * hx), (0, 1, hy * lx), (1, 0, ly * hx), (1, 1, ly * lx)):
+        yy, xx = y0i + dy, x0i + dx
+        valid = (yy >= 0) & (yy < h) & (xx >= 0) & (xx < w)
+        pix = yy.clamp(0, h - 1) * w + xx.clamp(0, w - 1)
+        cols.append((batch_base + pix) * k + tap)
+        vals.append(wgt * m * valid.to(dt))
+    # (N, K, 4, Ho, Wo) -> one row per output pixel with its 4*K entries
+    col = torch.stack(cols, 2).permute(0, 3, 4, 1, 2).reshape(n * ho * wo, 4 * k)
+    val = torch.stack(vals, 2).permute(0, 3, 4, 1, 2).reshape(n * ho * wo, 4 * k)
+    index_dtype = torch.int32 if n * h * w * k < 2 ** 31 else torch.int64
+    return col.to(index_dtype), val
+
+
+def deform_conv2d(input, offset, mask, weight, bias=None, stride=1, padding=0, dilation=1):
+    """Modulated deformable 2-D convolution (DCNv2, groups=1, one offset group).
+
+    Args:
+        input: (N, C_in, H, W).
+        offset: (N, 2*K, Ho, Wo); channel 2k = vertical, 2k+1 = horizontal shift of tap k.
+        mask: (N, K, Ho, Wo) modulation (already passed through sigmoid), or None for ones.
+        weight: (C_out, C_in, kh, kw); bias: (C_out,) or None.
+    Returns:
+        (N, C_out, Ho, Wo).
+    """
+    stride, padding, dilation = _pair(stride), _pair(padding), _pair(dilation)
+    n, c_in, h, w = input.shape
+    c_out, c_w, kh, kw = weight.shape
+    k = kh * kw
+    if c_w != c_in:
+        raise ValueError(f"weight expects {c_w} input channels, input has {c_in}")
+    ho = (h + 2 * padding[0] - dilation[0] * (kh - 1) - 1) // stride[0] + 1
+    wo = (w + 2 * padding[1] - dilation[1] * (kw - 1) - 1) // stride[1] + 1
+    if offset.shape != (n, 2 * k, ho, wo):
+        raise ValueError(f"offset must be {(n, 2 * k, ho, wo)}, got {tuple(offset.shape)}")
+    if mask is None:
+        mask = offset.new_ones(n, k, ho, wo)
+    elif mask.shape != (n, k, ho, wo):
+        raise ValueError(f"mask must be {(n, k, ho, wo)}, got {tuple(mask.shape)}")
+
+    tv = _torchvision_deform_conv2d() if input.is_cuda else None
+    if tv is not None:
+        return tv(input, offset, weight, bias, stride=stride, padding=padding, dilation=dilation, mask=mask)
+
+    # project: (N*H*W, C_in) @ (C_in, K*C_out) -> rows (pixel, tap) of C_out values
+    x_rows = input.permute(0, 2, 3, 1).reshape(n * h * w, c_in)
+    w_cols = weight.reshape(c_out, c_in, k).permute(1, 2, 0).reshape(c_in, k * c_out)
+    proj = (x_rows @ w_cols).view(n * h * w * k, c_out)
+    col, val = _sampling_matrix(offset, mask, (h, w), (kh, kw), stride, padding, dilation)
+    out = _SparseTapSum.apply(proj, col, val)  # (N*Ho*Wo, C_out)
+    if bias is not None:
+        out = out + bias
+    # channels-last memory, NCHW shape: the following BatchNorm/ReLU/conv accept it as is
+    return out.view(n, ho, wo, c_out).permute(0, 3, 1, 2)
+
+
+class DCN(nn.Module):
+    """DCNv2 module with the original parameter names: ``weight``, ``bias``, ``conv_offset_mask``.
+
+    ``conv_offset_mask`` predicts 3*K channels (o1, o2, m): offset = cat(o1, o2), mask = sigmoid(m).
+    It starts at zero, so a fresh module is a plain convolution with mask 0.5.
+    """
+
+    def __init__(self, in_channels, out_channels, kernel_size=3, stride=1, padding=1, dilation=1):
+        super().__init__()
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.kernel_size = _pair(kernel_size)
+        self.stride, self.padding, self.dilation = _pair(stride), _pair(padding), _pair(dilation)
+        kh, kw = self.kernel_size
+        self.weight = nn.Parameter(torch.empty(out_channels, in_channels, kh, kw))
+        self.bias = nn.Parameter(torch.empty(out_channels))
+        self.conv_offset_mask = nn.Conv2d(in_channels, 3 * kh * kw, self.kernel_size, stride=self.stride,
+                                          padding=self.padding, dilation=self.dilation, bias=True)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        # as the DCNv2 extension: uniform(+-1/sqrt(fan_in)) weight, zero bias and zero offsets/mask logits
+        bound = 1.0 / math.sqrt(self.in_channels * self.kernel_size[0] * self.kernel_size[1])
+        nn.init.uniform_(self.weight, -bound, bound)
+        nn.init.zeros_(self.bias)
+        nn.init.zeros_(self.conv_offset_mask.weight)
+        nn.init.zeros_(self.conv_offset_mask.bias)
+
+    def forward(self, x):
+        o1, o2, m = torch.chunk(self.conv_offset_mask(x), 3, dim=1)
+        offset = torch.cat((o1, o2), dim=1)
+        return deform_conv2d(x, offset, torch.sigmoid(m), self.weight, self.bias,
+                             self.stride, self.padding, self.dilation)
+
+    def extra_repr(self):
+        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}, padding={self.padding}, dilation={self.dilation}")

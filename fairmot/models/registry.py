@@ -1,0 +1,30 @@
+"""Architecture registry: ``create_model(arch, heads, head_conv)``."""
+from .dla import DLASeg
+from .resnet_dcn import ResNetDCN
+
+DEFAULT_HEADS = {"hm": 1, "wh": 4, "reg": 2, "id": 128}
+
+_ARCHS = {
+    "dla_34": lambda heads, head_conv: DLASeg(heads, head_conv=head_conv),
+    "resdcn_18": lambda heads, head_conv: ResNetDCN([2, 2, 2, 2], heads, head_conv=head_conv),
+    "resdcn_34": lambda heads, head_conv: ResNetDCN([3, 4, 6, 3], heads, head_conv=head_conv),
+}
+
+
+def list_archs():
+    return sorted(_ARCHS)
+
+
+def create_model(arch="dla_34", heads=None, head_conv=256):
+    """Build a FairMOT network.
+
+    ``model(x)`` on an (N, 3, H, W) float tensor (RGB / 255, H and W multiples of 32) returns the
+    raw head outputs at stride 4 as a dict ``{"hm", "wh", "reg", "id"}`` (hm before sigmoid).
+    """
+    if arch not in _ARCHS:
+        raise ValueError(f"unknown architecture {arch!r}; choose one of {', '.join(list_archs())}")
+    heads = dict(DEFAULT_HEADS if heads is None else heads)
+    model = _ARCHS[arch](heads, head_conv)
+    model.arch = arch
+    model.head_conv = head_conv
+    return model
