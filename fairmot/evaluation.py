@@ -219,13 +219,13 @@ def summarize(accumulators):
 
 
 def _format_rate(value):
-    return "-" if pd.isna(value) else f"{value:.1%}"
+    return f"{value:.1%}" if np.isfinite(value) else "-"
 
 
 def format_table(df):
     """The summary as text: rates as percentages with one decimal, counts as integers."""
     formatters = {c: _format_rate for c in RATE_COLUMNS if c in df.columns}
-    return df.to_string(formatters=formatters)
+    return df.to_string(formatters=formatters, na_rep="-")
 
 
 def find_sequences(gt_root):
@@ -296,11 +296,14 @@ def evaluate_folder(gt_root, results_dir, half=False, sequences=None, progress=F
 
 
 def summary_to_dict(df):
-    """``{sequence or "OVERALL": {column: value}}`` with plain Python numbers (NaN -> None)."""
+    """``{sequence or "OVERALL": {column: value}}`` with plain Python numbers.
+
+    Undefined rates (NaN, or infinite as MOTA without ground truth) become None: strict JSON.
+    """
     out = {}
     for name, row in df.iterrows():
-        out[str(name)] = {c: (None if pd.isna(row[c]) else
-                              int(row[c]) if c in COUNT_COLUMNS else float(row[c]))
+        out[str(name)] = {c: (int(row[c]) if c in COUNT_COLUMNS else
+                              float(row[c]) if np.isfinite(row[c]) else None)
                           for c in df.columns}
     return out
 
