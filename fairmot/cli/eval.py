@@ -1,4 +1,9 @@
-"""``fairmot eval``: score MOTChallenge result files against ground truth (motmetrics)."""
+"""``fairmot eval``: score MOTChallenge result files against ground truth (motmetrics).
+
+Only scoring exists so far. The one-shot mode (track every sequence of GT_ROOT from its images,
+then score) is meant to be added here as an option such as ``--weights W``: RESULTS_DIR would
+then receive the <seq>.txt files written by the tracker before they are scored.
+"""
 from fairmot import evaluation
 
 
