@@ -5,10 +5,13 @@ Rules (those of the MOTChallenge devkit / TrackEval):
 - Ground truth that is scored: rows with a non-zero mark (column 7) and, in MOT16/17/20-style
   files, class 1 (pedestrian). MOT15-style files (columns 8-10 are world coordinates or -1) have
   no classes: every marked row is a pedestrian.
-- In MOT16/17-style sequences, result boxes matched to ground truth of the distractor classes
-  2, 7, 8, 12 (person on vehicle, static person, distractor, reflection) are removed before
-  scoring. The match is a Hungarian assignment that maximises IoU between all ground-truth
-  boxes of the frame (any class, any mark) and the result boxes, keeping pairs with IoU >= 0.5.
+- Result boxes matched to ground truth that is to be ignored are removed before scoring:
+  in MOT16/17-style sequences the distractor classes 2, 7, 8, 12 (person on vehicle, static
+  person, distractor, reflection); in MOT15-style sequences, which have no classes, the
+  zero-marked rows ("this instance is ignored in the evaluation"; TrackEval instead counts
+  boxes on them as false positives). The match is a Hungarian assignment that maximises IoU
+  between all ground-truth boxes of the frame (any class, any mark) and the result boxes,
+  keeping pairs with IoU >= 0.5.
 - A result box and a ground-truth box can match when their IoU is >= 0.5.
 - Every frame counts: frames where the tracker wrote nothing count their ground truth as
   misses, frames without ground truth count their results as false positives. With
@@ -91,8 +94,15 @@ def iou_distance(gt_tlwh, result_tlwh):
     return np.where(dist > 1.0 - IOU_THRESHOLD, np.nan, dist)
 
 
-def distractor_matches(gt_frame_rows, result_frame_rows):
-    """Boolean mask over the frame's result rows: True where the box matches a distractor.
+def ignored_gt(gt_frame_rows, mot16_style):
+    """Boolean mask over ground-truth rows that results may hit without being scored."""
+    if mot16_style:
+        return np.isin(gt_frame_rows[:, 7], DISTRACTOR_CLASSES)
+    return gt_frame_rows[:, 6] == 0
+
+
+def ignored_matches(gt_frame_rows, result_frame_rows, mot16_style):
+    """Boolean mask over the frame's result rows: True where the box matches ignored ground truth.
 
     Hungarian assignment maximising IoU over all ground truth of the frame, pairs with
     IoU >= 0.5 only (as the devkit does before scoring).
@@ -105,8 +115,7 @@ def distractor_matches(gt_frame_rows, result_frame_rows):
     rows, cols = linear_sum_assignment(-iou)
     paired = iou[rows, cols] > 0
     rows, cols = rows[paired], cols[paired]
-    is_distractor = np.isin(gt_frame_rows[rows, 7], DISTRACTOR_CLASSES)
-    matched[cols[is_distractor]] = True
+    matched[cols[ignored_gt(gt_frame_rows[rows], mot16_style)]] = True
     return matched
 
 
@@ -172,11 +181,10 @@ def evaluate_sequence(gt_rows, result_rows, name=None, num_frames=None, half=Fal
         for frame in frames:
             gt = gt_by_frame.get(frame, empty)
             res = res_by_frame.get(frame, empty)
+            res = res[~ignored_matches(gt, res, mot16_style)]
+            scored = gt[:, 6] != 0
             if mot16_style:
-                res = res[~distractor_matches(gt, res)]
-                scored = (gt[:, 6] != 0) & (gt[:, 7] == PEDESTRIAN_CLASS)
-            else:
-                scored = gt[:, 6] != 0
+                scored &= gt[:, 7] == PEDESTRIAN_CLASS
             gt = gt[scored]
             acc.update(gt[:, 1].astype(np.int64), res[:, 1].astype(np.int64),
                        iou_distance(gt[:, 2:6], res[:, 2:6]), frameid=frame)

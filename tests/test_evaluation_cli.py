@@ -97,9 +97,8 @@ def pets_root(tmp_path, result_rows):
 
 
 def test_pets_ground_truth_against_itself_scores_100_percent(tmp_path):
-    gt = load_mot_rows(os.path.join(PETS, "gt", "gt.txt"))
-    marked = gt[gt[:, 6] != 0]  # the rows that are ground truth (174 zero-marked rows are not)
-    gt_root, results = pets_root(tmp_path, marked)
+    gt = load_mot_rows(os.path.join(PETS, "gt", "gt.txt"))  # all rows, 174 zero-marked included
+    gt_root, results = pets_root(tmp_path, gt)
     proc = fairmot_eval(gt_root, results, "--json", tmp_path / "s.json")
     assert proc.returncode == 0, proc.stderr
     row = table_rows(proc.stdout)["PETS09-S2L1"]
