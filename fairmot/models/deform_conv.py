@@ -22,7 +22,7 @@ import warnings
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
+from torch.profiler import record_function
 
 __all__ = ["deform_conv2d", "DCN"]
 
@@ -148,11 +148,14 @@ def deform_conv2d(input, offset, mask, weight, bias=None, stride=1, padding=0, d
         return tv(input, offset, weight, bias, stride=stride, padding=padding, dilation=dilation, mask=mask)
 
     # project: (N*H*W, C_in) @ (C_in, K*C_out) -> rows (pixel, tap) of C_out values
-    x_rows = input.permute(0, 2, 3, 1).reshape(n * h * w, c_in)
-    w_cols = weight.reshape(c_out, c_in, k).permute(1, 2, 0).reshape(c_in, k * c_out)
-    proj = (x_rows @ w_cols).view(n * h * w * k, c_out)
-    col, val = _sampling_matrix(offset, mask, (h, w), (kh, kw), stride, padding, dilation)
-    out = _SparseTapSum.apply(proj, col, val)  # (N*Ho*Wo, C_out)
+    with record_function("dcn.project"):
+        x_rows = input.permute(0, 2, 3, 1).reshape(n * h * w, c_in)
+        w_cols = weight.reshape(c_out, c_in, k).permute(1, 2, 0).reshape(c_in, k * c_out)
+        proj = (x_rows @ w_cols).view(n * h * w * k, c_out)
+    with record_function("dcn.sampling_matrix"):
+        col, val = _sampling_matrix(offset, mask, (h, w), (kh, kw), stride, padding, dilation)
+    with record_function("dcn.tap_sum"):
+        out = _SparseTapSum.apply(proj, col, val)  # (N*Ho*Wo, C_out)
     if bias is not None:
         out = out + bias
     # channels-last memory, NCHW shape: the following BatchNorm/ReLU/conv accept it as is
