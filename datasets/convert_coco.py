@@ -3,7 +3,6 @@
 Crowd annotations (``iscrowd`` 1) are left out, as are boxes whose centre lies outside the
 image; images left without a box are not listed (their people would be trained as background).
 """
-import json
 import os
 from collections import defaultdict
 
@@ -11,20 +10,15 @@ from tqdm import tqdm
 
 from fairmot.errors import UserError
 
-from .jde import tlwh_to_label_rows
+from .jde import read_json, tlwh_to_label_rows
 from .jde_writer import ConversionSummary, JdeWriter
 
 
 def _load_coco(path):
-    if not os.path.isfile(path):
-        raise UserError(f"annotation file {path} not found")
-    try:
-        with open(path) as f:
-            coco = json.load(f)
-        coco["images"], coco["annotations"], coco["categories"]
-    except (json.JSONDecodeError, KeyError, TypeError):
+    coco = read_json(path, "annotation file")
+    if not (isinstance(coco, dict) and {"images", "annotations", "categories"} <= set(coco)):
         raise UserError(f"{path}: not a COCO annotation file (JSON with 'images', "
-                        f"'annotations' and 'categories')") from None
+                        f"'annotations' and 'categories')")
     return coco
 
 

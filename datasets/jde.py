@@ -112,15 +112,20 @@ def _resolve(path, base_dir):
     return os.path.abspath(path)  # relative to the current directory, as the original code did
 
 
+def read_json(path, what):
+    """Parsed JSON of ``path``; a missing file or invalid JSON is a UserError naming ``what``."""
+    if not os.path.isfile(path):
+        raise UserError(f"{what} {path} not found")
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise UserError(f"{path}: not valid JSON ({err})") from None
+
+
 def load_data_config(json_path):
     """Parse a data config JSON; relative paths resolve against the JSON file's folder."""
-    if not os.path.isfile(json_path):
-        raise UserError(f"data config {json_path} not found")
-    try:
-        with open(json_path) as f:
-            raw = json.load(f)
-    except json.JSONDecodeError as err:
-        raise UserError(f"{json_path}: not valid JSON ({err})") from None
+    raw = read_json(json_path, "data config")
     if not isinstance(raw, dict) or "train" not in raw or not isinstance(raw["train"], dict):
         raise UserError(f"{json_path}: a data config needs a 'train' object "
                         f"{{name: list_file, ...}} (and usually 'root' and 'test')")

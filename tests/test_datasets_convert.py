@@ -154,3 +154,15 @@ def test_crowdhuman_full_body_boxes(tmp_path):
     odgt.write_text('{"ID": "x", "gtboxes": []}\nnot json\n')
     with pytest.raises(UserError, match=r"annotation_train.odgt:2: not a CrowdHuman record"):
         convert_crowdhuman(str(odgt), str(images), str(tmp_path / "out2"), progress=False)
+
+
+def test_bad_coco_files_are_one_line_errors(tmp_path):
+    bad = tmp_path / "a.json"
+    bad.write_text('{"images": []}')
+    with pytest.raises(UserError, match="not a COCO annotation file"):
+        convert_coco(str(bad), str(tmp_path), str(tmp_path / "out"), progress=False)
+    bad.write_text('{"images": [], "annotations": [], "categories": [{"id": 1, "name": "car"}]}')
+    with pytest.raises(UserError, match="no category 'person'"):
+        convert_coco(str(bad), str(tmp_path), str(tmp_path / "out"), progress=False)
+    with pytest.raises(UserError, match="annotation file .* not found"):
+        convert_coco(str(tmp_path / "none.json"), str(tmp_path), str(tmp_path / "o"), progress=False)
