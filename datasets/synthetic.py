@@ -13,7 +13,7 @@ same bytes. See :func:`write_synthetic_dataset` for the on-disk layout.
 """
 import math
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -71,7 +71,7 @@ class Walker:
     speed: float                 # metres per second (converted with the person's pixel height)
     heading: float               # radians, 0 = right, image-plane direction before foreshortening
     phase: float = 0.0
-    box: tuple = field(default=(0, 0, 0, 0))  # last rendered tlwh, canvas pixels
+    box: tuple = (0, 0, 0, 0)    # last rendered tlwh, canvas pixels
 
 
 def _hsv_to_bgr(h, s, v):
@@ -139,7 +139,7 @@ def draw_person(look, height, phase, direction, frac_x=0.0, frac_y=0.0):
     leg_w, arm_w = 0.075 * h * b, 0.055 * h * b
     stride = 0.14 * h
 
-    # legs: the far leg first; feet move forwards/backwards with the gait
+    # legs: the feet swing forwards/backwards in opposite phase with the gait
     for side in (-1, 1):
         hip = (fx + side * 0.045 * h * b, hip_y)
         foot = (fx + side * 0.03 * h + direction * side * swing * stride, fy - 0.03 * h)
