@@ -39,6 +39,9 @@ def load_mot_rows(path):
 
     Missing trailing columns are filled with -1; an empty file gives a (0, 10) array.
     """
+    fast = _load_regular_rows(path)
+    if fast is not None:
+        return fast
     rows = []
     with open(path) as f:
         for line_no, line in enumerate(f, 1):
@@ -57,6 +60,25 @@ def load_mot_rows(path):
     if not rows:
         return np.zeros((0, MOT_COLUMNS), dtype=np.float64)
     return np.asarray(rows, dtype=np.float64)
+
+
+def _load_regular_rows(path):
+    """NumPy's C parser for the common case (same delimiter and column count on every line;
+    several times faster on MOT17's 100k-row files). None when the file is irregular: the
+    line-by-line parser then reads it and names any bad line."""
+    with open(path) as f:
+        first = f.readline()
+    if not first.strip():
+        return None
+    delimiter = "," if "," in first else None
+    try:
+        rows = np.loadtxt(path, dtype=np.float64, delimiter=delimiter, ndmin=2)
+    except ValueError:
+        return None
+    if rows.size == 0 or not 6 <= rows.shape[1] <= MOT_COLUMNS:
+        return None
+    pad = np.full((len(rows), MOT_COLUMNS - rows.shape[1]), -1.0)
+    return np.hstack([rows, pad])
 
 
 def split_by_frame(rows):

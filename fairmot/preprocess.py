@@ -1,10 +1,13 @@
-"""Frame pre-processing as the original: letterbox to the network size, BGR -> RGB, / 255."""
+"""Frame pre-processing as the original: letterbox to the network size, BGR -> RGB, / 255.
+
+The letterbox itself is the training pipeline's (``fairmot.datasets.augment.letterbox``), so
+training and inference see frames laid out identically.
+"""
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 
-PAD_VALUE = 127.5  # grey padding, as the original
+from fairmot.datasets.augment import letterbox
 
 
 @dataclass(frozen=True)
@@ -40,25 +43,10 @@ class Letterbox:
         return out
 
 
-def letterbox(image, in_width=1088, in_height=608, color=(PAD_VALUE, PAD_VALUE, PAD_VALUE)):
-    """Resize keeping the aspect ratio (INTER_AREA) and pad to (in_height, in_width).
-
-    Returns the padded image (same dtype and channel order as ``image``) and its :class:`Letterbox`.
-    """
-    height, width = image.shape[:2]
-    box = Letterbox(width, height, in_width, in_height)
-    new_w, new_h = round(width * box.ratio), round(height * box.ratio)
-    dw, dh = (in_width - new_w) / 2, (in_height - new_h) / 2
-    top, bottom = round(dh - 0.1), round(dh + 0.1)
-    left, right = round(dw - 0.1), round(dw + 0.1)
-    resized = cv2.resize(image, (new_w, new_h), interpolation=cv2.INTER_AREA)
-    padded = cv2.copyMakeBorder(resized, top, bottom, left, right, cv2.BORDER_CONSTANT, value=color)
-    return padded, box
-
-
 def frame_to_input(frame_bgr, in_width=1088, in_height=608):
     """A BGR uint8 frame -> (3, in_height, in_width) float32 RGB array in [0, 1], and its Letterbox."""
-    padded, box = letterbox(frame_bgr, in_width, in_height)
+    padded, _, _, _ = letterbox(frame_bgr, in_height, in_width)
+    box = Letterbox(frame_bgr.shape[1], frame_bgr.shape[0], in_width, in_height)
     rgb = np.ascontiguousarray(padded[:, :, ::-1].transpose(2, 0, 1), dtype=np.float32)
     rgb /= 255.0
     return rgb, box

@@ -2,7 +2,8 @@ import cv2
 import numpy as np
 import pytest
 
-from fairmot.preprocess import Letterbox, frame_to_input, letterbox
+from fairmot.datasets.augment import letterbox
+from fairmot.preprocess import Letterbox, frame_to_input
 
 
 @pytest.mark.parametrize("frame_hw", [(360, 480), (1080, 1920), (720, 1280), (600, 400)])
@@ -22,7 +23,8 @@ def test_letterboxed_pixels_land_where_the_mapping_says(shared_data):
     assert frame.shape == (360, 480, 3)
     frame[:] = 0
     frame[100:200, 50:90] = 255  # a white box x1=50, y1=100, x2=90, y2=200
-    padded, box = letterbox(frame, 1088, 608)
+    padded = letterbox(frame, 608, 1088)[0]
+    box = Letterbox(480, 360, 1088, 608)
     assert padded.shape == (608, 1088, 3)
     assert padded[0, 0, 0] == 128 and padded[-1, -1, 0] == 128  # grey 127.5 padding
     ys, xs = np.nonzero(padded[:, :, 0] > 200)

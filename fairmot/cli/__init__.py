@@ -11,8 +11,10 @@ from fairmot.errors import UserError
 
 # sub-command name -> module in fairmot.cli
 COMMANDS = {
+    "convert": "convert",
     "detect": "detect",
     "eval": "eval",
+    "synth": "synth",
 }
 
 

@@ -1,0 +1,61 @@
+"""COCO-format person annotations -> JDE layout as a detection-only set (ids -1).
+
+Crowd annotations (``iscrowd`` 1) are left out, as are boxes whose centre lies outside the
+image; images left without a box are not listed (their people would be trained as background).
+"""
+import os
+from collections import defaultdict
+
+from tqdm import tqdm
+
+from fairmot.errors import UserError
+
+from .jde import read_json, tlwh_to_label_rows
+from .jde_writer import ConversionSummary, JdeWriter
+
+
+def _load_coco(path):
+    coco = read_json(path, "annotation file")
+    if not (isinstance(coco, dict) and {"images", "annotations", "categories"} <= set(coco)):
+        raise UserError(f"{path}: not a COCO annotation file (JSON with 'images', "
+                        f"'annotations' and 'categories')")
+    return coco
+
+
+def convert_coco(annotations_path, images_dir, out_dir, name="coco", category="person",
+                 copy_images=False, progress=True):
+    """Write labels for the ``category`` boxes of a COCO annotation file. Returns a
+    ConversionSummary (``dropped`` counts crowd boxes and boxes outside the image)."""
+    coco = _load_coco(annotations_path)
+    cat_ids = {c["id"] for c in coco["categories"] if c["name"] == category}
+    if not cat_ids:
+        names = sorted(c["name"] for c in coco["categories"])
+        raise UserError(f"{annotations_path} has no category {category!r} (it has {names})")
+    boxes_by_image = defaultdict(list)
+    summary = ConversionSummary(name)
+    for ann in coco["annotations"]:
+        if ann["category_id"] not in cat_ids:
+            continue
+        if ann.get("iscrowd", 0):
+            summary.drop("iscrowd", 1)
+        else:
+            boxes_by_image[ann["image_id"]].append(ann["bbox"])
+
+    writer = JdeWriter(out_dir)
+    writer.link_images(images_dir, name, copy=copy_images)
+    listed = []
+    for image in tqdm(coco["images"], desc=f"convert {name}", unit="img", disable=not progress):
+        boxes = boxes_by_image.get(image["id"])
+        if not boxes:
+            continue
+        labels, kept = tlwh_to_label_rows(boxes, [-1] * len(boxes), image["width"], image["height"])
+        summary.drop("centre outside the image", (~kept).sum())
+        if not len(labels):
+            continue
+        rel = f"{name}/{image['file_name']}"
+        if not os.path.isfile(os.path.join(images_dir, image["file_name"])):
+            raise UserError(f"image {os.path.join(images_dir, image['file_name'])} is missing")
+        writer.write_labels(rel, labels)
+        listed.append(rel)
+        summary.boxes_kept += len(labels)
+    return writer.write_splits(summary, {"train": listed})

@@ -1,0 +1,188 @@
+"""MOTChallenge sequences -> JDE layout (labels_with_ids, list files, data.json).
+
+Ground truth comes in two row styles:
+
+- ``mot15``: ``frame,id,x,y,w,h,mark,wx,wy,wz`` (10 columns, every row a pedestrian); rows with
+  mark 0 are left out, as the original did.
+- ``mot16`` (MOT16/17/20): ``frame,id,x,y,w,h,mark,class,visibility`` (9 columns); only rows
+  with mark != 0 and class 1 (pedestrian) are kept, optionally only above a visibility.
+
+Identity ids are renumbered 1, 2, ... across all converted sequences (ordered by sequence,
+then original id). Boxes whose centre lies outside the image are left out (counted).
+"""
+import os
+from dataclasses import dataclass
+
+import numpy as np
+from tqdm import tqdm
+
+from fairmot.errors import UserError
+
+from .jde import tlwh_to_label_rows
+from .jde_writer import ConversionSummary, JdeWriter
+from .mot_format import load_mot_rows, read_seqinfo, split_by_frame
+
+GT_FORMATS = ("auto", "mot15", "mot16")
+PEDESTRIAN = 1
+
+
+@dataclass
+class SequencePart:
+    """Frames ``first``..``last`` (inclusive) of one sequence, going to list ``split``."""
+
+    seq_dir: str
+    split: str
+    first: int
+    last: int
+
+
+def detect_gt_format(gt_path):
+    """``mot16`` for 9-column ground truth (MOT16/17/20), ``mot15`` otherwise."""
+    with open(gt_path) as f:
+        for line in f:
+            fields = line.replace(",", " ").split()
+            if fields:
+                return "mot16" if len(fields) == 9 else "mot15"
+    return "mot15"
+
+
+def keep_rows(rows, gt_format, min_visibility=0.0):
+    """Boolean mask of the ground-truth rows that are pedestrians to train on."""
+    keep = rows[:, 6] != 0
+    if gt_format == "mot16":
+        keep &= (rows[:, 7] == PEDESTRIAN) & (rows[:, 8] >= min_visibility)
+    return keep
+
+
+def annotated_range(seq_dir):
+    """(1, last frame with ground truth): frames after it are unannotated, not empty."""
+    rows = load_mot_rows(_gt_path(seq_dir))
+    return 1, int(rows[:, 0].max()) if len(rows) else 0
+
+
+def plan_parts(seq_dirs, train_frames=None, val_frames=None, half=False):
+    """Which frames of each sequence go to which list.
+
+    Default: all annotated frames to ``train``. ``train_frames``/``val_frames``: (first, last)
+    applied to every sequence. ``half``: the first half of each sequence's annotated frames to
+    ``train``, the rest to ``val`` (the MOT17 half-val protocol).
+    """
+    if half and (train_frames or val_frames):
+        raise UserError("--half splits each sequence itself: do not combine it with frame ranges")
+    parts = []
+    for seq_dir in seq_dirs:
+        first, last = annotated_range(seq_dir)
+        if half:
+            middle = first + (last - first + 1) // 2
+            parts += [SequencePart(seq_dir, "train", first, middle - 1),
+                      SequencePart(seq_dir, "val", middle, last)]
+            continue
+        parts.append(SequencePart(seq_dir, "train", *(train_frames or (first, last))))
+        if val_frames:
+            parts.append(SequencePart(seq_dir, "val", *val_frames))
+    return parts
+
+
+def _gt_path(seq_dir):
+    path = os.path.join(seq_dir, "gt", "gt.txt")
+    if not os.path.isfile(path):
+        raise UserError(f"{path} not found: a MOTChallenge sequence to convert needs gt/gt.txt")
+    return path
+
+
+def _load_sequence(seq_dir, gt_format, min_visibility, summary):
+    try:
+        info = read_seqinfo(seq_dir)
+        rows = load_mot_rows(_gt_path(seq_dir))
+    except (FileNotFoundError, ValueError) as err:
+        raise UserError(str(err)) from None
+    if info["width"] <= 0 or info["height"] <= 0:
+        raise UserError(f"{seq_dir}/seqinfo.ini lacks imWidth/imHeight")
+    fmt = detect_gt_format(_gt_path(seq_dir)) if gt_format == "auto" else gt_format
+    keep = keep_rows(rows, fmt, min_visibility)
+    summary.drop("not pedestrian (mark 0 or class != 1)" if fmt == "mot16" else "mark 0",
+                 (~keep).sum())
+    return info, rows[keep]
+
+
+def _check_frames(part, info):
+    img_dir = os.path.join(part.seq_dir, info["im_dir"])
+    if not os.path.isdir(img_dir):
+        raise UserError(f"{img_dir} not found: the sequence has no frames; pass "
+                        f"--labels-only to write its labels without list files")
+    for frame in range(part.first, part.last + 1):
+        path = os.path.join(img_dir, f"{frame:06d}{info['im_ext']}")
+        if not os.path.isfile(path):
+            raise UserError(f"{path} is missing (frame {frame} of the {part.split} frames "
+                            f"{part.first}-{part.last}): check the frame range")
+
+
+def convert_mot(parts, out_dir, name, gt_format="auto", min_visibility=0.0, labels_only=False,
+                copy_images=False, progress=True):
+    """Write JDE labels for ``parts`` (see :func:`plan_parts`) into ``out_dir``.
+
+    Images are linked as ``images/<seq>/<imDir>``; list files ``<name>.<split>`` and data.json
+    are written unless ``labels_only`` (for ground truth without frames). Returns a
+    :class:`ConversionSummary`.
+    """
+    if gt_format not in GT_FORMATS:
+        raise UserError(f"unknown ground-truth format {gt_format!r}: use one of {GT_FORMATS}")
+    seq_dirs = list(dict.fromkeys(p.seq_dir for p in parts))
+    seq_names = [os.path.basename(os.path.normpath(d)) for d in seq_dirs]
+    if len(set(seq_names)) != len(seq_names):
+        raise UserError(f"two sequences share a folder name ({seq_names}): convert them apart")
+    summary = ConversionSummary(name)
+    sequences = {d: _load_sequence(d, gt_format, min_visibility, summary) for d in seq_dirs}
+
+    # rows outside every part's frames are not converted; identities count only kept rows
+    in_parts = {}
+    for d, (info, rows) in sequences.items():
+        mask = np.zeros(len(rows), bool)
+        for p in parts:
+            if p.seq_dir == d:
+                mask |= (rows[:, 0] >= p.first) & (rows[:, 0] <= p.last)
+        summary.drop("outside the chosen frames", (~mask).sum())
+        in_parts[d] = rows[mask]
+    new_ids = {}
+    for d in seq_dirs:
+        for old in np.unique(in_parts[d][:, 1]).astype(np.int64):
+            new_ids[d, int(old)] = len(new_ids) + 1
+    summary.identities = len(new_ids)
+
+    if not labels_only:
+        for part in parts:
+            _check_frames(part, sequences[part.seq_dir][0])
+
+    writer = JdeWriter(out_dir)
+    split_images = {}
+    written = set()
+    total = sum(p.last - p.first + 1 for p in parts)
+    bar = tqdm(total=total, desc=f"convert {name}", unit="frame", disable=not progress)
+    for d, seq_name in zip(seq_dirs, seq_names):
+        info, rows = sequences[d]
+        if not labels_only:
+            writer.link_images(os.path.join(d, info["im_dir"]), f"{seq_name}/{info['im_dir']}",
+                               copy=copy_images)
+        by_frame = split_by_frame(in_parts[d])
+        for part in (p for p in parts if p.seq_dir == d):
+            listed = split_images.setdefault(part.split, [])
+            for frame in range(part.first, part.last + 1):
+                bar.update()
+                rel = f"{seq_name}/{info['im_dir']}/{frame:06d}{info['im_ext']}"
+                listed.append(rel)
+                if rel in written:
+                    continue
+                written.add(rel)
+                frame_rows = by_frame.get(frame, np.zeros((0, 10)))
+                ids = [new_ids[d, int(i)] for i in frame_rows[:, 1]]
+                labels, kept = tlwh_to_label_rows(frame_rows[:, 2:6], ids,
+                                                  info["width"], info["height"])
+                summary.drop("centre outside the image", (~kept).sum())
+                summary.boxes_kept += len(labels)
+                writer.write_labels(rel, labels)
+    bar.close()
+    if not labels_only:
+        writer.write_splits(summary, split_images)
+    else:
+        summary.images = {split: len(v) for split, v in split_images.items()}
+    return summary
