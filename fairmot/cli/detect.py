@@ -10,7 +10,7 @@ from fairmot.errors import UserError
 def add_parser(subparsers):
     p = subparsers.add_parser("detect", help="detect people in one image (or a generated frame) and time it",
                               description=__doc__)
-    p.add_argument("image", nargs="?", help="image file; omitted: a generated 1280x720 frame")
+    p.add_argument("image", nargs="?", help="image file; omitted: a generated 1280x720 synthetic frame")
     p.add_argument("--weights", help="FairMOT checkpoint (architecture and heads are read from it); "
                                      "omitted: an untrained network of --arch, for timing only")
     p.add_argument("--arch", default="dla_34", help="architecture when no --weights (default dla_34)")
@@ -23,19 +23,11 @@ def add_parser(subparsers):
 
 
 def generated_frame(width=1280, height=720, seed=0):
-    """A deterministic street-like frame: textured ground and a few upright figures."""
-    rng = np.random.default_rng(seed)
-    frame = np.empty((height, width, 3), np.uint8)
-    frame[:] = np.linspace(90, 170, height, dtype=np.uint8)[:, None, None]
-    frame += rng.integers(0, 20, frame.shape, dtype=np.uint8)
-    for _ in range(8):
-        h = int(rng.integers(120, 300))
-        w = int(h * 0.4)
-        x, y = int(rng.integers(0, width - w)), int(rng.integers(0, height - h))
-        frame[y:y + h // 7, x + w // 3:x + 2 * w // 3] = (150, 180, 220)  # head
-        frame[y + h // 7:y + h // 2, x:x + w] = rng.integers(0, 255, 3)  # torso
-        frame[y + h // 2:y + h, x + w // 8:x + 7 * w // 8] = rng.integers(0, 255, 3)  # legs
-    return frame
+    """A frame of the project's synthetic scene generator (people walking on textured ground)."""
+    from fairmot.datasets.synthetic import SynthConfig, SyntheticScene
+    scene = SyntheticScene(SynthConfig(width=width, height=height), np.random.default_rng(seed))
+    frame, rows, _ = scene.render()
+    return frame, len(rows)
 
 
 def run(args):
@@ -53,7 +45,8 @@ def run(args):
             raise UserError(f"cannot read {args.image!r} as an image")
         source = args.image
     else:
-        frame, source = generated_frame(), "generated 1280x720 frame"
+        frame, people = generated_frame()
+        source = f"generated 1280x720 synthetic frame with {people} people"
     if args.weights:
         weights, what = args.weights, args.weights
     else:
