@@ -15,6 +15,7 @@ COMMANDS = {
     "detect": "detect",
     "eval": "eval",
     "synth": "synth",
+    "train": "train",
 }
 
 

@@ -136,9 +136,10 @@ def infer_model_config(state_dict, meta=None):
         arch = "dla_34"
     elif "layer1.0.conv1.weight" in state_dict and "deconv_layers.0.weight" in state_dict:
         blocks = len({k.split(".")[1] for k in state_dict if k.startswith("layer3.")})
-        arch = {2: "resdcn_18", 6: "resdcn_34"}.get(blocks)
+        width = int(state_dict["conv1.weight"].shape[0])
+        arch = {(2, 64): "resdcn_18", (6, 64): "resdcn_34", (2, 32): "resdcn_18_w32"}.get((blocks, width))
         if arch is None:
-            raise UserError(f"unsupported ResNet-DCN depth ({blocks} blocks in layer3)")
+            raise UserError(f"unsupported ResNet-DCN ({blocks} blocks in layer3, width {width})")
     else:
         raise UserError("not a FairMOT network checkpoint: neither DLA-34 (base.*, dla_up.*) "
                         "nor ResNet-DCN (layer1.*, deconv_layers.*) weights found")

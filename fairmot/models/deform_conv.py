@@ -190,6 +190,10 @@ class DCN(nn.Module):
         nn.init.zeros_(self.conv_offset_mask.bias)
 
     def forward(self, x):
+        if torch.is_autocast_enabled(x.device.type):
+            # sampling positions need full precision; the sparse kernels want matching dtypes
+            with torch.autocast(device_type=x.device.type, enabled=False):
+                return self.forward(x.float())
         o1, o2, m = torch.chunk(self.conv_offset_mask(x), 3, dim=1)
         offset = torch.cat((o1, o2), dim=1)
         return deform_conv2d(x, offset, torch.sigmoid(m), self.weight, self.bias,

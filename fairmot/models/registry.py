@@ -8,6 +8,8 @@ _ARCHS = {
     "dla_34": lambda heads, head_conv: DLASeg(heads, head_conv=head_conv),
     "resdcn_18": lambda heads, head_conv: ResNetDCN([2, 2, 2, 2], heads, head_conv=head_conv),
     "resdcn_34": lambda heads, head_conv: ResNetDCN([3, 4, 6, 3], heads, head_conv=head_conv),
+    # slim: half the channels of resdcn_18 (3.6M parameters with head_conv 64): the demo model
+    "resdcn_18_w32": lambda heads, head_conv: ResNetDCN([2, 2, 2, 2], heads, head_conv=head_conv, width=32),
 }
 
 

@@ -47,19 +47,22 @@ def _bilinear_deconv_init(up):
 
 
 class ResNetDCN(HeadsMixin, nn.Module):
-    def __init__(self, layers, heads, head_conv=256):
+    """``width`` is the channel count of the first stage (64 in the original; 32 for the slim
+    ``resdcn_18_w32``, a quarter of the parameters)."""
+
+    def __init__(self, layers, heads, head_conv=256, width=64):
         super().__init__()
-        self.inplanes = 64
-        self.conv1 = nn.Conv2d(3, 64, kernel_size=7, stride=2, padding=3, bias=False)
-        self.bn1 = nn.BatchNorm2d(64, momentum=BN_MOMENTUM)
+        self.inplanes = width
+        self.conv1 = nn.Conv2d(3, width, kernel_size=7, stride=2, padding=3, bias=False)
+        self.bn1 = nn.BatchNorm2d(width, momentum=BN_MOMENTUM)
         self.relu = nn.ReLU(inplace=True)
         self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
-        self.layer1 = self._make_layer(64, layers[0])
-        self.layer2 = self._make_layer(128, layers[1], stride=2)
-        self.layer3 = self._make_layer(256, layers[2], stride=2)
-        self.layer4 = self._make_layer(512, layers[3], stride=2)
-        self.deconv_layers = self._make_deconv_layers([256, 128, 64])
-        self._add_heads(heads, 64, head_conv)
+        self.layer1 = self._make_layer(width, layers[0])
+        self.layer2 = self._make_layer(2 * width, layers[1], stride=2)
+        self.layer3 = self._make_layer(4 * width, layers[2], stride=2)
+        self.layer4 = self._make_layer(8 * width, layers[3], stride=2)
+        self.deconv_layers = self._make_deconv_layers([4 * width, 2 * width, width])
+        self._add_heads(heads, width, head_conv)
 
     def _make_layer(self, planes, blocks, stride=1):
         downsample = None

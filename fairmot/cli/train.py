@@ -1,0 +1,62 @@
+"""``fairmot train``: joint detection + re-ID training on JDE-format data (one process or torchrun)."""
+import argparse
+
+from fairmot.errors import UserError
+
+
+def _int_list(text):
+    try:
+        return tuple(int(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        raise UserError(f"--lr-step {text!r}: expected comma-separated epochs, e.g. 20 or 20,27") from None
+
+
+def add_parser(subparsers):
+    p = subparsers.add_parser(
+        "train", help="train a FairMOT network on JDE-format data",
+        description=__doc__ + " Several processes: torchrun --nproc_per_node N -m fairmot train ...")
+    p.add_argument("--data", required=True, help="data config JSON {root, train: {name: list file}}")
+    p.add_argument("--output", required=True, help="folder for model_last.pth, model_<epoch>.pth, log.jsonl")
+    p.add_argument("--arch", default="dla_34", help="dla_34 (default), resdcn_18, resdcn_34, resdcn_18_w32")
+    p.add_argument("--head-conv", type=int, default=256)
+    p.add_argument("--reid-dim", type=int, default=128)
+    p.add_argument("--ltrb", action=argparse.BooleanOptionalAction, default=True, help="4-value ltrb boxes (default) or --no-ltrb: wh")
+    p.add_argument("--input-size", default="1088x608", help="WxH, multiples of 32 (default 1088x608)")
+    p.add_argument("--batch-size", type=int, default=12, help="global batch size (split over processes)")
+    p.add_argument("--lr", type=float, default=1e-4)
+    p.add_argument("--num-epochs", "--epochs", dest="epochs", type=int, default=30)
+    p.add_argument("--lr-step", default="20", help="epochs after which lr x 0.1, comma-separated (default 20)")
+    p.add_argument("--num-workers", type=int, default=8)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--no-augment", dest="augment", action="store_false", help="no HSV/affine/flip augmentation")
+    p.add_argument("--no-amp", dest="amp", action="store_false", help="no mixed precision on CUDA")
+    p.add_argument("--sync-bn", action="store_true", help="BatchNorm statistics over all processes")
+    p.add_argument("--save-every", type=int, default=0, help="also keep model_<epoch>.pth every N epochs")
+    p.add_argument("--load-model", help="initial weights: FairMOT/CenterNet checkpoint or ImageNet DLA-34")
+    p.add_argument("--reinit-heads", action="store_true",
+                   help="with --load-model: start heads whose shapes differ from scratch (logged)")
+    p.add_argument("--resume", nargs="?", const=True, default=False,
+                   help="continue from OUTPUT/model_last.pth (or the given checkpoint) exactly")
+    p.add_argument("--device", default="auto")
+    p.add_argument("--max-steps-per-epoch", type=int, default=0, help=argparse.SUPPRESS)
+    p.add_argument("--log-steps", action="store_true", help="write every step's losses to OUTPUT/steps.jsonl")
+    return p
+
+
+def run(args):
+    from fairmot.detector import parse_input_size
+    from fairmot.distributed import cleanup
+    from fairmot.trainer import Trainer, TrainConfig
+
+    cfg = TrainConfig(
+        data=args.data, output=args.output, arch=args.arch, head_conv=args.head_conv, reid_dim=args.reid_dim,
+        ltrb=args.ltrb, input_size=parse_input_size(args.input_size), batch_size=args.batch_size, lr=args.lr,
+        epochs=args.epochs, lr_steps=_int_list(args.lr_step), num_workers=args.num_workers, seed=args.seed,
+        augment=args.augment, amp=args.amp, sync_bn=args.sync_bn, save_every=args.save_every,
+        load_model=args.load_model, reinit_heads=args.reinit_heads, resume=args.resume, device=args.device,
+        max_steps_per_epoch=args.max_steps_per_epoch, log_steps=args.log_steps)
+    try:
+        Trainer(cfg).fit()
+    finally:
+        cleanup()
+    return 0
