@@ -53,7 +53,8 @@ class ExportableDetector(nn.Module):
             if head not in model.heads:
                 raise UserError(f"the network has no {head!r} head; export needs hm, wh and id")
         if model.heads["hm"] != 1:
-            raise UserError(f"export supports one heatmap class (FairMOT's person); this network has {model.heads['hm']}")
+            raise UserError(f"export supports one heatmap class (FairMOT's person); "
+                            f"this network has {model.heads['hm']}")
         self.model = model
         self.K = int(K)
         self.ltrb = model.heads["wh"] == 4 if ltrb is None else bool(ltrb)
@@ -92,6 +93,7 @@ def export_onnx(model, path, input_size=(1088, 608), opset=DEFAULT_OPSET, K=500,
     if opset < MIN_OPSET:
         raise UserError(f"opset {opset} is too old: the deformable convolution needs GridSample (opset >= {MIN_OPSET})")
     width, height = input_size
+    K = min(K, (width // DOWN_RATIO) * (height // DOWN_RATIO))  # as decode: no more peaks than map cells
     detector = ExportableDetector(model.eval(), K=K).eval()
     images = torch.rand(1, 3, height, width, generator=torch.Generator().manual_seed(0))
     tmp = f"{path}.part"

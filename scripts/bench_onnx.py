@@ -71,7 +71,8 @@ def main():
 
     threads = args.threads or torch.get_num_threads()
     torch.set_num_threads(threads)
-    print(f"torch {torch.__version__}, onnxruntime {onnxruntime.__version__}, {os.cpu_count()} cpus, {threads} threads, "
+    print(f"torch {torch.__version__}, onnxruntime {onnxruntime.__version__}, {os.cpu_count()} cpus, "
+          f"{threads} threads, "
           f"batch 1, fp32, network + decoding, median of {args.runs} runs after {args.warmup} warm-up")
     print(f"{'config':20s} {'PyTorch s/frame':>16s} {'onnxruntime s/frame':>20s} {'speed-up':>9s} {'export s':>9s}  "
           "max |diff|")

@@ -99,6 +99,29 @@ def test_onnxruntime_equals_pytorch_decode(resdcn):
     assert scores[:, 0].min() > 0.5 and boxes[..., 2:].max() > 50
 
 
+def test_comparison_pairs_tied_peaks_and_finds_missing_ones():
+    g = np.random.default_rng(0)
+    scores = np.sort(g.uniform(0.1, 0.9, (1, 50)))[:, ::-1].copy()
+    scores[0, 10] = scores[0, 11] + 1e-7  # a tie within rounding
+    boxes, embeddings = g.uniform(0, 300, (1, 50, 4)), g.normal(size=(1, 50, 8))
+    reference = (scores, boxes, embeddings)
+    swapped = [10, 11]
+    got = [a.copy() for a in reference]
+    for a in got[1:]:
+        a[0, swapped] = a[0, swapped[::-1]]  # the other run orders the tied pair the other way
+    got[0][0, 10] -= 2e-7
+    diffs = compare_outputs(reference, got)
+    assert diffs["unpaired"] == 0 and diffs["boxes"] == 0 and diffs["embeddings"] == 0
+    assert within_tolerance(diffs)
+    got[1][0, 5] += 0.05  # a box 0.05 px off
+    diffs = compare_outputs(reference, got)
+    assert diffs["unpaired"] == 0 and abs(diffs["boxes"] - 0.05) < 1e-9 and not within_tolerance(diffs)
+    got[1][0, 5] -= 0.05
+    got[0][0, 5] += 0.01  # a score no peak of the reference has
+    diffs = compare_outputs(reference, got, score_window=1e-4)
+    assert diffs["unpaired"] == 1 and not within_tolerance(diffs)
+
+
 def test_verification_rejects_a_model_that_differs(resdcn, tmp_path):
     _, model, path, _ = resdcn
     images = torch.rand(1, 3, SIZE[1], SIZE[0], generator=torch.Generator().manual_seed(2))
@@ -141,6 +164,11 @@ def test_onnx_detector_user_errors(resdcn, tmp_path, monkeypatch):
     (tmp_path / "garbage.onnx").write_bytes(b"not a model")
     with pytest.raises(UserError, match="onnxruntime cannot load"):
         OnnxDetector(str(tmp_path / "garbage.onnx"))
+    proto = onnx.load(path)
+    del proto.metadata_props[:]
+    onnx.save(proto, str(tmp_path / "foreign.onnx"))
+    with pytest.raises(UserError, match="not exported by 'fairmot export'"):
+        OnnxDetector(str(tmp_path / "foreign.onnx"))
     monkeypatch.setitem(sys.modules, "onnxruntime", None)  # as if it were not installed
     with pytest.raises(UserError, match=r"pip install 'fairmot\[onnx\]'"):
         OnnxDetector(path)
@@ -175,6 +203,7 @@ def test_cli_export(resdcn, tmp_path):
     (["--opset", "15"], "--opset 15 is too old"),
     (["--input-size", "500x300"], "multiples of 32"),
     (["--topk", "0"], "--topk must be at least 1"),
+    (["--output", "no/such/folder/out.onnx"], "of --output does not exist"),
 ])
 def test_cli_export_rejects_bad_options(resdcn, tmp_path, capsys, args, message):
     output = tmp_path / "out.onnx"

@@ -28,7 +28,8 @@ def add_parser(subparsers):
                         help="network input size, multiples of 32 (default 1088x608)")
     parser.add_argument("--opset", type=int, default=DEFAULT_OPSET,
                         help=f"ONNX opset, >= {MIN_OPSET} (default {DEFAULT_OPSET})")
-    parser.add_argument("--topk", type=int, default=500, metavar="K", help="heatmap peaks output per image (default 500)")
+    parser.add_argument("--topk", type=int, default=500, metavar="K",
+                        help="heatmap peaks output per image (default 500)")
     parser.add_argument("--dynamic-batch", action="store_true", help="let the batch size vary (default: fixed 1)")
     return parser
 
@@ -41,16 +42,21 @@ def run(args):
                         f"(opset {MIN_OPSET} or later)")
     if args.topk < 1:
         raise UserError(f"--topk must be at least 1, got {args.topk}")
+    folder = os.path.dirname(os.path.abspath(args.output))
+    if not os.path.isdir(folder):
+        raise UserError(f"folder {folder!r} of --output does not exist")
     model = model_from_checkpoint(args.weights)
+    print(f"exporting {model.arch} at {args.input_size} ...", flush=True)
     t0 = time.perf_counter()
     metadata = export_onnx(model, args.output, input_size, opset=args.opset, K=args.topk,
                            dynamic_batch=args.dynamic_batch)
-    print(f"exported {metadata['arch']} ({args.input_size}, opset {args.opset}, top {args.topk}, "
-          f"{'ltrb' if metadata['ltrb'] == '1' else 'wh'} boxes) to {args.output} in {time.perf_counter() - t0:.1f} s; "
-          f"onnx.checker passed")
+    boxes = "ltrb" if metadata["ltrb"] == "1" else "wh"
+    print(f"wrote {args.output} in {time.perf_counter() - t0:.1f} s: opset {args.opset}, top {metadata['topk']}, "
+          f"{boxes} boxes; onnx.checker passed")
     width, height = input_size
     batch = 2 if args.dynamic_batch else 1
     images = torch.rand(batch, 3, height, width, generator=torch.Generator().manual_seed(0))
+    print("comparing onnxruntime with PyTorch ...", flush=True)
     result = verify_onnx(args.output, model, images)
     print(f"check on a random batch of {batch}: " + result.summary())
     if not result.ok:
