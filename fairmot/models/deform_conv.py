@@ -26,6 +26,7 @@ import warnings
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from torch.profiler import record_function
 
 __all__ = ["deform_conv2d", "deform_conv2d_onnx", "DCN"]
@@ -199,8 +200,6 @@ def deform_conv2d_onnx(input, offset, mask, weight, bias=None, stride=1, padding
     C_in input channels are sampled and contracted with the weight by a 1x1 convolution.
     Same arguments and result as :func:`deform_conv2d`.
     """
-    import torch.nn.functional as F
-
     stride, padding, dilation = _pair(stride), _pair(padding), _pair(dilation)
     _check_shapes(input, offset, mask, weight, stride, padding, dilation)
     h, w = input.shape[2:]
