@@ -14,6 +14,7 @@ COMMANDS = {
     "convert": "convert",
     "detect": "detect",
     "eval": "eval",
+    "export": "export",
     "synth": "synth",
     "train": "train",
 }
