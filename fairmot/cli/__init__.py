@@ -11,6 +11,7 @@ from fairmot.errors import UserError
 
 # sub-command name -> module in fairmot.cli
 COMMANDS = {
+    "eval": "eval",
 }
 
 

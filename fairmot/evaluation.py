@@ -1,0 +1,332 @@
+"""Score tracking results against MOTChallenge ground truth with motmetrics, by the official rules.
+
+Rules (those of the MOTChallenge devkit / TrackEval):
+
+- Ground truth that is scored: rows with a non-zero mark (column 7) and, in MOT16/17/20-style
+  files, class 1 (pedestrian). MOT15-style files (columns 8-10 are world coordinates or -1) have
+  no classes: every marked row is a pedestrian.
+- In MOT16/17-style sequences, result boxes matched to ground truth of the distractor classes
+  2, 7, 8, 12 (person on vehicle, static person, distractor, reflection) are removed before
+  scoring. The match is a Hungarian assignment that maximises IoU between all ground-truth
+  boxes of the frame (any class, any mark) and the result boxes, keeping pairs with IoU >= 0.5.
+- A result box and a ground-truth box can match when their IoU is >= 0.5.
+- Every frame counts: frames where the tracker wrote nothing count their ground truth as
+  misses, frames without ground truth count their results as false positives. With
+  ``num_frames`` (``seqLength`` from seqinfo.ini) frames 1..num_frames all exist and results or
+  ground truth outside them are an error.
+- ``half=True`` scores only the second half of a sequence: frames > num_frames // 2 (FairMOT's
+  half split trains on the first half; its tracker starts at frame num_frames // 2 + 1).
+
+Column names are the MOTChallenge ones; rates are fractions. MOTP is the devkit's: the mean
+IoU of matched pairs (higher is better), i.e. 1 - motmetrics' ``motp`` (a mean IoU distance).
+
+motmetrics 1.4.0 is used for the event accumulator and the metrics only. Its ``iou_matrix``
+calls ``np.asfarray``, which NumPy 2 removed, so IoU is computed here (same formula, same
+threshold rule); the tests check the result against motmetrics' published sample numbers.
+"""
+import json
+import os
+import tempfile
+
+import motmetrics as mm
+import numpy as np
+import pandas as pd
+from scipy.optimize import linear_sum_assignment
+
+from fairmot.datasets.mot_format import load_mot_rows, read_seqinfo, split_by_frame
+from fairmot.errors import UserError
+
+PEDESTRIAN_CLASS = 1
+DISTRACTOR_CLASSES = (2, 7, 8, 12)
+IOU_THRESHOLD = 0.5
+OVERALL = "OVERALL"
+
+# motmetrics metric name -> MOTChallenge column, in the order the devkit prints them
+_METRIC_COLUMNS = {
+    "idf1": "IDF1", "idp": "IDP", "idr": "IDR", "recall": "Rcll", "precision": "Prcn",
+    "num_unique_objects": "GT", "mostly_tracked": "MT", "partially_tracked": "PT",
+    "mostly_lost": "ML", "num_false_positives": "FP", "num_misses": "FN",
+    "num_switches": "IDs", "num_fragmentations": "FM", "mota": "MOTA", "motp": "MOTP",
+}
+COLUMNS = tuple(_METRIC_COLUMNS.values())
+RATE_COLUMNS = ("IDF1", "IDP", "IDR", "Rcll", "Prcn", "MOTA", "MOTP")
+COUNT_COLUMNS = tuple(c for c in COLUMNS if c not in RATE_COLUMNS)
+
+# An exact solver that is always installed, so scores do not depend on which optional LAP
+# packages happen to be present (ties could otherwise be broken differently).
+_LAP_SOLVER = "scipy"
+
+
+def is_mot16_style(gt_rows):
+    """True for MOT16/17/20 ground truth (mark, class, visibility), False for MOT15 style.
+
+    MOT16-style files have 9 columns (the 10th is padded with -1 by ``load_mot_rows``), an
+    integer class 1..13 in column 8 and a visibility in [0, 1] in column 9. MOT15 files carry
+    world coordinates or -1 in columns 8-10.
+    """
+    if len(gt_rows) == 0:
+        return False
+    cls, vis, last = gt_rows[:, 7], gt_rows[:, 8], gt_rows[:, 9]
+    return bool(np.all(last == -1) and np.all((cls >= 1) & (cls <= 13) & (cls == np.round(cls)))
+                and np.all((vis >= 0) & (vis <= 1)))
+
+
+def box_iou(a_tlwh, b_tlwh):
+    """IoU between every box of ``a`` (N, 4) and ``b`` (M, 4), boxes as x, y, w, h."""
+    a = np.asarray(a_tlwh, dtype=np.float64).reshape(-1, 4)[:, None, :]
+    b = np.asarray(b_tlwh, dtype=np.float64).reshape(-1, 4)[None, :, :]
+    a_min, a_max = a[..., :2], a[..., :2] + a[..., 2:]
+    b_min, b_max = b[..., :2], b[..., :2] + b[..., 2:]
+    inter = np.prod(np.maximum(np.minimum(a_max, b_max) - np.maximum(a_min, b_min), 0), axis=-1)
+    area_a = np.prod(np.maximum(a[..., 2:], 0), axis=-1)
+    area_b = np.prod(np.maximum(b[..., 2:], 0), axis=-1)
+    union = area_a + area_b - inter
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(inter == 0, 0.0, inter / union)
+
+
+def iou_distance(gt_tlwh, result_tlwh):
+    """motmetrics-style distance matrix: 1 - IoU, NaN (do not pair) where IoU < 0.5."""
+    dist = 1.0 - box_iou(gt_tlwh, result_tlwh)
+    return np.where(dist > 1.0 - IOU_THRESHOLD, np.nan, dist)
+
+
+def distractor_matches(gt_frame_rows, result_frame_rows):
+    """Boolean mask over the frame's result rows: True where the box matches a distractor.
+
+    Hungarian assignment maximising IoU over all ground truth of the frame, pairs with
+    IoU >= 0.5 only (as the devkit does before scoring).
+    """
+    matched = np.zeros(len(result_frame_rows), dtype=bool)
+    if len(gt_frame_rows) == 0 or len(result_frame_rows) == 0:
+        return matched
+    iou = box_iou(gt_frame_rows[:, 2:6], result_frame_rows[:, 2:6])
+    iou[iou < IOU_THRESHOLD] = 0.0
+    rows, cols = linear_sum_assignment(-iou)
+    paired = iou[rows, cols] > 0
+    rows, cols = rows[paired], cols[paired]
+    is_distractor = np.isin(gt_frame_rows[rows, 7], DISTRACTOR_CLASSES)
+    matched[cols[is_distractor]] = True
+    return matched
+
+
+def second_half_start(num_frames):
+    """First frame of the second half of a sequence of ``num_frames`` frames (1-based)."""
+    return num_frames // 2 + 1
+
+
+def _check_rows(rows, what, name, num_frames):
+    """Raise UserError for rows motmetrics would silently mis-score."""
+    if len(rows) == 0:
+        return
+    if not np.all(np.isfinite(rows[:, :6])):
+        raise UserError(f"{what} of {name} has non-numeric (nan/inf) frame, id or box values")
+    frames, ids = rows[:, 0], rows[:, 1]
+    if np.any(frames != np.round(frames)) or np.any(frames < 1):
+        bad = frames[(frames != np.round(frames)) | (frames < 1)][0]
+        raise UserError(f"{what} of {name} has frame number {bad:g}: frames are integers from 1")
+    if np.any(ids != np.round(ids)):
+        raise UserError(f"{what} of {name} has non-integer track ids (column 2)")
+    if num_frames is not None and frames.max() > num_frames:
+        raise UserError(f"{what} of {name} has frame {int(frames.max())} but the sequence has "
+                        f"{num_frames} frames (seqinfo.ini seqLength): is it the right sequence?")
+    keys = frames.astype(np.int64) * (1 << 32) + ids.astype(np.int64)
+    uniq, counts = np.unique(keys, return_counts=True)
+    if np.any(counts > 1):
+        dup = uniq[counts > 1][0]
+        raise UserError(f"{what} of {name} has id {dup % (1 << 32)} more than once in frame "
+                        f"{dup >> 32}: each id may appear once per frame")
+
+
+def evaluate_sequence(gt_rows, result_rows, name=None, num_frames=None, half=False):
+    """Score one sequence; returns the motmetrics accumulator of its events.
+
+    gt_rows, result_rows: (N, >=6) float arrays in MOTChallenge column order, as returned by
+    ``fairmot.datasets.mot_format.load_mot_rows``. name: used in error messages.
+    num_frames: the sequence length (seqinfo.ini ``seqLength``); without it the frames are
+    those that have ground truth or results. half: score only frames > num_frames // 2
+    (without num_frames, the last frame of ground truth or results stands for the length).
+    Raises UserError for inputs that cannot be scored correctly (duplicate ids in a frame,
+    frames outside the sequence, non-numeric boxes).
+    """
+    name = name or "sequence"
+    gt_rows = _as_mot_rows(gt_rows)
+    result_rows = _as_mot_rows(result_rows)
+    _check_rows(gt_rows, "ground truth", name, num_frames)
+    _check_rows(result_rows, "results", name, num_frames)
+    mot16_style = is_mot16_style(gt_rows)
+
+    gt_by_frame = split_by_frame(gt_rows)
+    res_by_frame = split_by_frame(result_rows)
+    if num_frames is not None:
+        last = int(num_frames)
+        frames = range(second_half_start(last) if half else 1, last + 1)
+    else:
+        present = sorted(set(gt_by_frame) | set(res_by_frame))
+        first = second_half_start(present[-1]) if (half and present) else 1
+        frames = [f for f in present if f >= first]
+
+    empty = np.zeros((0, gt_rows.shape[1]))
+    acc = mm.MOTAccumulator(auto_id=False)
+    with mm.lap.set_default_solver(_LAP_SOLVER):
+        for frame in frames:
+            gt = gt_by_frame.get(frame, empty)
+            res = res_by_frame.get(frame, empty)
+            if mot16_style:
+                res = res[~distractor_matches(gt, res)]
+                scored = (gt[:, 6] != 0) & (gt[:, 7] == PEDESTRIAN_CLASS)
+            else:
+                scored = gt[:, 6] != 0
+            gt = gt[scored]
+            acc.update(gt[:, 1].astype(np.int64), res[:, 1].astype(np.int64),
+                       iou_distance(gt[:, 2:6], res[:, 2:6]), frameid=frame)
+    return acc
+
+
+def _as_mot_rows(rows):
+    rows = np.asarray(rows, dtype=np.float64)
+    if rows.size == 0:
+        return np.zeros((0, 10))
+    if rows.ndim != 2 or rows.shape[1] < 6:
+        raise ValueError(f"expected an (N, >=6) array of MOTChallenge rows, got shape {rows.shape}")
+    if rows.shape[1] < 10:  # same padding as load_mot_rows
+        rows = np.hstack([rows, -np.ones((len(rows), 10 - rows.shape[1]))])
+    return rows
+
+
+def summarize(accumulators):
+    """Metrics per sequence plus an "OVERALL" row, MOTChallenge columns, rates as fractions.
+
+    accumulators: {sequence name: MOTAccumulator} (from :func:`evaluate_sequence`).
+    OVERALL aggregates the event counts of all sequences (as the devkit does), it is not a
+    mean of the per-sequence rates.
+    """
+    if not accumulators:
+        raise UserError("nothing to summarize: no sequences were evaluated")
+    names = list(accumulators)
+    if OVERALL in names:
+        raise ValueError(f"{OVERALL!r} is reserved for the aggregate row")
+    host = mm.metrics.create()
+    with mm.lap.set_default_solver(_LAP_SOLVER):
+        summary = host.compute_many([accumulators[n] for n in names], names=names,
+                                    metrics=list(_METRIC_COLUMNS), generate_overall=True)
+    summary = summary.rename(columns=_METRIC_COLUMNS)[list(COLUMNS)]
+    summary.index = names + [OVERALL]
+    summary["MOTP"] = 1.0 - summary["MOTP"].astype(float)  # mean IoU distance -> mean IoU
+    summary[list(RATE_COLUMNS)] = summary[list(RATE_COLUMNS)].astype(float)
+    summary[list(COUNT_COLUMNS)] = summary[list(COUNT_COLUMNS)].astype(np.int64)
+    return summary
+
+
+def _format_rate(value):
+    return f"{value:.1%}" if np.isfinite(value) else "-"
+
+
+def format_table(df):
+    """The summary as text: rates as percentages with one decimal, counts as integers."""
+    formatters = {c: _format_rate for c in RATE_COLUMNS if c in df.columns}
+    return df.to_string(formatters=formatters, na_rep="-")
+
+
+def find_sequences(gt_root):
+    """Names of the sequences under ``gt_root``: folders holding ``gt/gt.txt``, sorted."""
+    if not os.path.isdir(gt_root):
+        raise UserError(f"ground-truth folder {gt_root} not found: pass a MOTChallenge folder "
+                        "such as MOT17/train holding <sequence>/gt/gt.txt")
+    names = sorted(d for d in os.listdir(gt_root)
+                   if os.path.isfile(os.path.join(gt_root, d, "gt", "gt.txt")))
+    if not names:
+        raise UserError(f"no <sequence>/gt/gt.txt under {gt_root}: pass a MOTChallenge folder "
+                        "such as MOT17/train")
+    return names
+
+
+def _load_rows(path, what):
+    try:
+        return load_mot_rows(path)
+    except ValueError as err:  # the message names the file and line
+        raise UserError(f"malformed {what} file: {err}") from None
+    except UnicodeDecodeError:
+        raise UserError(f"malformed {what} file: {path} is not a text file") from None
+
+
+def _sequence_length(seq_dir):
+    if not os.path.isfile(os.path.join(seq_dir, "seqinfo.ini")):
+        return None  # e.g. motmetrics' sample data: frames come from gt and results
+    try:
+        length = read_seqinfo(seq_dir)["length"]
+    except (ValueError, KeyError) as err:
+        raise UserError(f"unreadable {os.path.join(seq_dir, 'seqinfo.ini')}: {err}") from None
+    return length or None
+
+
+def evaluate_folder(gt_root, results_dir, half=False, sequences=None, progress=False):
+    """Score ``<results_dir>/<seq>.txt`` against ``<gt_root>/<seq>/gt/gt.txt`` for every sequence.
+
+    sequences: names to score (default: every sequence under gt_root). A result file missing
+    for a sequence is an error naming it. Returns :func:`summarize`'s DataFrame.
+    """
+    available = find_sequences(gt_root)
+    if sequences:
+        unknown = [s for s in sequences if s not in available]
+        if unknown:
+            raise UserError(f"no ground truth for {', '.join(unknown)} under {gt_root} "
+                            f"(available: {', '.join(available)})")
+        available = list(sequences)
+    if not os.path.isdir(results_dir):
+        raise UserError(f"results folder {results_dir} not found: it should hold <sequence>.txt "
+                        "files written by the tracker")
+    missing = [s for s in available if not os.path.isfile(os.path.join(results_dir, s + ".txt"))]
+    if missing:
+        raise UserError(f"no result file for {len(missing)} of {len(available)} sequences in "
+                        f"{results_dir}: {', '.join(s + '.txt' for s in missing)} "
+                        "(track them, or pass --sequences to score a subset)")
+    accumulators = {}
+    names = available
+    if progress:
+        from tqdm import tqdm
+        names = tqdm(available, desc="evaluating", unit="seq", disable=None)
+    for seq in names:
+        seq_dir = os.path.join(gt_root, seq)
+        gt = _load_rows(os.path.join(seq_dir, "gt", "gt.txt"), "ground-truth")
+        res = _load_rows(os.path.join(results_dir, seq + ".txt"), "result")
+        accumulators[seq] = evaluate_sequence(gt, res, name=seq, half=half,
+                                              num_frames=_sequence_length(seq_dir))
+    return summarize(accumulators)
+
+
+def summary_to_dict(df):
+    """``{sequence or "OVERALL": {column: value}}`` with plain Python numbers.
+
+    Undefined rates (NaN, or infinite as MOTA without ground truth) become None: strict JSON.
+    """
+    out = {}
+    for name, row in df.iterrows():
+        out[str(name)] = {c: (int(row[c]) if c in COUNT_COLUMNS else
+                              float(row[c]) if np.isfinite(row[c]) else None)
+                          for c in df.columns}
+    return out
+
+
+def _write_atomically(path, text):
+    parent = os.path.dirname(os.path.abspath(path))
+    os.makedirs(parent, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=parent, prefix="." + os.path.basename(path), suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def write_json(df, path):
+    """Write the summary as JSON (see :func:`summary_to_dict`), atomically."""
+    _write_atomically(path, json.dumps(summary_to_dict(df), indent=2) + "\n")
+
+
+def write_csv(df, path):
+    """Write the summary as CSV (first column "sequence"), atomically."""
+    _write_atomically(path, df.to_csv(index_label="sequence"))
