@@ -36,7 +36,7 @@ from fairmot.errors import UserError
 
 from .kalman_filter import CHI2INV95, KalmanFilter
 from .matching import embedding_distance, fuse_motion, iou_distance, linear_assignment
-from .track import TrackState, TrackTable, normalize_rows, tlwh_to_tlbr, tlwh_to_xyah
+from .track import TRACKED, TrackTable, normalize_rows, tlwh_to_tlbr, tlwh_to_xyah
 
 
 class _Detections:
@@ -143,19 +143,30 @@ class JDETracker:
                             + ("with" if self._uses_embeddings else "without")
                             + " embeddings; pass them on every frame or on none (reset() to switch)")
 
-    def _associate_iou(self, rows, dets, det_idx, thresh):
-        """IoU assignment of table rows to detections ``det_idx``; updates the matched rows.
-
-        Returns (matched rows, unmatched rows, unmatched detection indices)."""
-        tracks = self._tracks
-        cost = iou_distance(tracks.tlbr(rows), dets.tlbr[det_idx])
+    def _associate_iou(self, rows, dets, det_idx, thresh, assigned):
+        """IoU assignment of table rows to detections ``det_idx``; the matches are appended to
+        ``assigned`` as (rows, dets, detection indices). Returns the unmatched rows and
+        detection indices."""
+        if len(rows) == 0 or len(det_idx) == 0:
+            return rows, det_idx
+        cost = iou_distance(self._tracks.tlbr(rows), dets.tlbr[det_idx])
         matches, u_rows, u_dets = linear_assignment(cost, thresh)
-        matched_rows = rows[matches[:, 0]]
-        matched_dets = det_idx[matches[:, 1]]
-        tracks.update(self.kalman_filter, matched_rows, dets.xyah[matched_dets],
-                      dets.scores[matched_dets], dets.feature_rows(matched_dets),
-                      self.frame_id, self.ema_alpha)
-        return matched_rows, rows[u_rows], det_idx[u_dets]
+        assigned.append((rows[matches[:, 0]], dets, det_idx[matches[:, 1]]))
+        return rows[u_rows], det_idx[u_dets]
+
+    def _apply_assignments(self, assigned):
+        """Update all matched tracks at once (the passes match disjoint tracks and detections,
+        and no pass reads what an update changes)."""
+        rows = np.concatenate([r for r, _, _ in assigned])
+        if len(rows) == 0:
+            return
+        xyah = np.concatenate([d.xyah[i] for _, d, i in assigned])
+        scores = np.concatenate([d.scores[i] for _, d, i in assigned])
+        features = None
+        if self._tracks.features is not None:
+            features = np.concatenate([d.features[i] for _, d, i in assigned])
+        self._tracks.update(self.kalman_filter, rows, xyah, scores, features, self.frame_id,
+                            self.ema_alpha)
 
     def update(self, detections, embeddings=None):
         """Associate one frame's detections; returns the confirmed tracked tracks.
@@ -190,7 +201,6 @@ class JDETracker:
         tracks.predict(kf, pool)
 
         # first association: appearance + motion, or IoU when there are no embeddings
-        all_dets = np.arange(len(high_dets))
         if use_embeddings and high_dets.features is None:    # a frame without detections
             cost, thresh = np.zeros((len(pool), 0)), self.match_thres
         elif use_embeddings:
@@ -204,25 +214,26 @@ class JDETracker:
             thresh = self.motion_match_thres
         matches, u_pool, u_dets = linear_assignment(cost, thresh)
         matched_rows = pool[matches[:, 0]]
-        refound = matched_rows[tracks.state[matched_rows] != TrackState.TRACKED]
-        tracks.update(kf, matched_rows, high_dets.xyah[matches[:, 1]], high_dets.scores[matches[:, 1]],
-                      high_dets.feature_rows(matches[:, 1]), frame, self.ema_alpha)
+        refound = matched_rows[tracks.state[matched_rows] != TRACKED]
+        assigned = [(matched_rows, high_dets, matches[:, 1])]
 
         # second association: IoU for tracked tracks (lost ones only come back by appearance)
         remaining = pool[u_pool]
-        remaining = remaining[tracks.state[remaining] == TrackState.TRACKED]
+        remaining = remaining[tracks.state[remaining] == TRACKED]
         if use_embeddings:
-            _, remaining, u_dets = self._associate_iou(remaining, high_dets, u_dets, self.iou_thres)
+            remaining, u_dets = self._associate_iou(remaining, high_dets, u_dets, self.iou_thres,
+                                                    assigned)
         if self.use_byte:
-            _, remaining, _ = self._associate_iou(remaining, low_dets, np.arange(len(low_dets)),
-                                                  self.byte_match_thres)
+            remaining, _ = self._associate_iou(remaining, low_dets, np.arange(len(low_dets)),
+                                               self.byte_match_thres, assigned)
         newly_lost = remaining
         tracks.mark_lost(newly_lost)
 
         # tracks born last frame: IoU against their first box (they have not been predicted)
-        _, u_unconfirmed, u_dets = self._associate_iou(unconfirmed, high_dets, u_dets,
-                                                       self.unconfirmed_match_thres)
+        u_unconfirmed, u_dets = self._associate_iou(unconfirmed, high_dets, u_dets,
+                                                    self.unconfirmed_match_thres, assigned)
         tracks.mark_removed(u_unconfirmed, frame)
+        self._apply_assignments(assigned)
 
         # new tracks from the detections nobody took
         born = TrackTable.start(kf, self._next_id, high_dets.tlwh[u_dets], high_dets.scores[u_dets],
@@ -237,9 +248,9 @@ class JDETracker:
         # new lists: tracked = still tracked + born + re-found; lost = old lost not re-found
         # + newly lost, minus tracks removed in an earlier frame
         old_tracked = np.arange(n_tracked)
-        old_tracked = old_tracked[tracks.state[old_tracked] == TrackState.TRACKED]
+        old_tracked = old_tracked[tracks.state[old_tracked] == TRACKED]
         tracked = np.concatenate([old_tracked, n_all + np.arange(len(born)), refound])
-        old_lost = lost_rows[tracks.state[lost_rows] != TrackState.TRACKED]
+        old_lost = lost_rows[tracks.state[lost_rows] != TRACKED]
         lost = np.concatenate([old_lost, newly_lost])
         removed_before = tracks.removed_frame[lost]
         lost = lost[(removed_before < 0) | (removed_before == frame)]

@@ -25,6 +25,14 @@ def _diagonal_covariances(stds):
     return cov
 
 
+def _height_scaled_stds(h, weights, fixed):
+    """(N, len(weights)) standard deviations: weight * h, or the fixed value where weight is None."""
+    stds = np.empty((len(h), len(weights)))
+    for i, (w, value) in enumerate(zip(weights, fixed)):
+        stds[:, i] = value if w is None else w * h
+    return stds
+
+
 class KalmanFilter:
     """Constant-velocity Kalman filter over (x, y, a, h), vectorised over tracks."""
 
@@ -35,19 +43,17 @@ class KalmanFilter:
     def initiate(self, measurements):
         """New tracks from (N, 4) measurements: zero velocity, uncertainty scaled by the height."""
         z = np.asarray(measurements, dtype=np.float64).reshape(-1, 4)
-        n, h = len(z), z[:, 3]
-        mean = np.zeros((n, 8))
+        mean = np.zeros((len(z), 8))
         mean[:, :4] = z
-        pos = 2 * self.std_weight_position * h
-        vel = 10 * self.std_weight_velocity * h
-        stds = np.stack([pos, pos, np.full(n, 1e-2), pos, vel, vel, np.full(n, 1e-5), vel], axis=1)
+        pos, vel = 2 * self.std_weight_position, 10 * self.std_weight_velocity
+        stds = _height_scaled_stds(z[:, 3], (pos, pos, None, pos, vel, vel, None, vel),
+                                   (0, 0, 1e-2, 0, 0, 0, 1e-5, 0))
         return mean, _diagonal_covariances(stds)
 
     def _motion_noise_stds(self, h):
-        pos = self.std_weight_position * h
-        vel = self.std_weight_velocity * h
-        n = len(h)
-        return np.stack([pos, pos, np.full(n, 1e-2), pos, vel, vel, np.full(n, 1e-5), vel], axis=1)
+        pos, vel = self.std_weight_position, self.std_weight_velocity
+        return _height_scaled_stds(h, (pos, pos, None, pos, vel, vel, None, vel),
+                                   (0, 0, 1e-2, 0, 0, 0, 1e-5, 0))
 
     def predict(self, means, covariances):
         """One step ahead: x' = F x, P' = F P F^T + Q, with F = [[I, I], [0, I]]."""
@@ -65,9 +71,8 @@ class KalmanFilter:
 
     def project(self, means, covariances):
         """State distribution -> measurement space: (N, 4) means, (N, 4, 4) innovation covariances."""
-        h = means[:, 3]
-        pos = self.std_weight_position * h
-        stds = np.stack([pos, pos, np.full(len(h), 1e-1), pos], axis=1)
+        pos = self.std_weight_position
+        stds = _height_scaled_stds(means[:, 3], (pos, pos, None, pos), (0, 0, 1e-1, 0))
         cov = covariances[:, :4, :4].copy()
         idx = np.arange(4)
         cov[:, idx, idx] += np.square(stds)

@@ -6,18 +6,23 @@ tracker and are easy to test on their own.
 import lap
 import numpy as np
 from cython_bbox import bbox_overlaps
-from scipy.spatial.distance import cdist
 
 from .kalman_filter import CHI2INV95
 
 
 def embedding_distance(track_features, det_features):
-    """Cosine distance (T, D) x (M, D) -> (T, M), clipped at 0."""
-    cost = np.zeros((len(track_features), len(det_features)))
-    if cost.size == 0:
-        return cost
-    return np.maximum(0.0, cdist(np.asarray(track_features, dtype=np.float64),
-                                 np.asarray(det_features, dtype=np.float64), "cosine"))
+    """Cosine distance (T, D) x (M, D) -> (T, M), clipped at 0 (in float64).
+
+    One matrix product of the normalised rows: the value of scipy's ``cdist(.., "cosine")``
+    that FairMOT uses, up to rounding, several times faster.
+    """
+    if len(track_features) == 0 or len(det_features) == 0:
+        return np.zeros((len(track_features), len(det_features)))
+    a = np.asarray(track_features, dtype=np.float64)
+    b = np.asarray(det_features, dtype=np.float64)
+    a = a / np.linalg.norm(a, axis=1, keepdims=True)
+    b = b / np.linalg.norm(b, axis=1, keepdims=True)
+    return np.maximum(0.0, 1.0 - a @ b.T)
 
 
 def fuse_motion(kalman_filter, cost, means, covariances, measurements, lambda_=0.98,

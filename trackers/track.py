@@ -20,6 +20,8 @@ class TrackState(IntEnum):
 
 
 _STATES = tuple(TrackState)   # value -> member, faster than TrackState(value)
+# plain ints for array comparisons: numpy probes an enum member's attributes on every use
+NEW, TRACKED, LOST, REMOVED = (int(s) for s in TrackState)
 
 
 class Track:
@@ -119,7 +121,7 @@ class TrackTable:
         n = len(tlwh)
         mean, covariance = kalman_filter.initiate(tlwh_to_xyah(tlwh))
         return cls(np.arange(first_id, first_id + n, dtype=np.int64),
-                   np.full(n, TrackState.TRACKED, np.int8), np.full(n, activated, bool),
+                   np.full(n, TRACKED, np.int8), np.full(n, activated, bool),
                    mean, covariance, features, np.asarray(scores, dtype=np.float64),
                    np.full(n, frame_id, np.int64), np.full(n, frame_id, np.int64),
                    np.full(n, -1, np.int64))
@@ -155,7 +157,7 @@ class TrackTable:
         if len(rows) == 0:
             return
         mean = self.mean[rows]
-        mean[self.state[rows] != TrackState.TRACKED, 7] = 0
+        mean[self.state[rows] != TRACKED, 7] = 0
         self.mean[rows], self.covariance[rows] = kalman_filter.predict(mean, self.covariance[rows])
 
     def update(self, kalman_filter, rows, xyah, scores, features, frame_id, alpha):
@@ -170,17 +172,19 @@ class TrackTable:
             self.mean[rows], self.covariance[rows], xyah)
         if self.features is not None:
             self.features[rows] = normalize_rows(alpha * self.features[rows] + (1 - alpha) * features)
-        was_tracked = self.state[rows] == TrackState.TRACKED
+        was_tracked = self.state[rows] == TRACKED
         self.score[rows[was_tracked]] = scores[was_tracked]
-        self.state[rows] = TrackState.TRACKED
+        self.state[rows] = TRACKED
         self.is_activated[rows] = True
         self.frame_id[rows] = frame_id
 
     def mark_lost(self, rows):
-        self.state[rows] = TrackState.LOST
+        self.state[rows] = LOST
 
     def mark_removed(self, rows, frame_id):
-        self.state[rows] = TrackState.REMOVED
+        if len(rows) == 0:
+            return
+        self.state[rows] = REMOVED
         first = rows[self.removed_frame[rows] < 0]
         self.removed_frame[first] = frame_id
 
