@@ -29,12 +29,16 @@ import sys
 import time
 import types
 
-import numpy as np
-from tqdm import tqdm
+# time one thread, as the benchmark does (set before numpy loads BLAS)
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
-from fairmot.datasets.shared_data import shared_data_dir
-from fairmot.datasets.simulated_detector import simulated_sequence
-from fairmot.trackers import JDETracker
+import numpy as np  # noqa: E402
+from tqdm import tqdm  # noqa: E402
+
+from fairmot.datasets.shared_data import shared_data_dir  # noqa: E402
+from fairmot.datasets.simulated_detector import simulated_sequence  # noqa: E402
+from fairmot.trackers import JDETracker  # noqa: E402
 
 BOX_TOLERANCE = 1e-3
 
