@@ -63,20 +63,35 @@ class _Detections:
 class JDETracker:
     """FairMOT's tracker without the network: ``update(detections, embeddings)`` once per frame.
 
-    Defaults reproduce the original FairMOT JDETracker (MOT16/17 settings). Ids count from 1
-    per instance. ``frame_rate`` scales the track buffer: a lost track is kept for
-    ``int(frame_rate / 30 * track_buffer)`` frames.
+    Defaults reproduce the original FairMOT JDETracker with its MOT16/17 settings (FairMOT
+    uses ``conf_thres=0.3`` for MOT15 and MOT20). Ids count from 1 per instance.
+
+    Arguments (all thresholds named, defaults = the original's values):
+    ``conf_thres`` 0.4 detection score to associate and to start tracks; ``track_buffer`` 30
+    and ``frame_rate`` 30: a lost track is kept ``int(frame_rate / 30 * track_buffer)`` frames;
+    ``match_thres`` 0.4 cost limit of the appearance + motion pass; ``iou_thres`` 0.5 IoU
+    distance limit of the second pass; ``unconfirmed_match_thres`` 0.7; ``duplicate_thres``
+    0.15; ``motion_lambda`` 0.98 weight of appearance against the Mahalanobis distance;
+    ``gating_threshold`` 9.4877 (chi-square 0.95, 4 dof); ``ema_alpha`` 0.9 embedding
+    smoothing; ``motion_match_thres`` 0.8 IoU distance limit of the motion-only first pass;
+    ``use_byte`` False, ``low_thres`` 0.2, ``byte_match_thres`` 0.4 (BYTE, below).
 
     Modes:
 
     - with embeddings (FairMOT): appearance + motion first, IoU second.
-    - ``embeddings=None`` (motion-only, any detector): IoU on the Kalman-predicted boxes first,
-      limit ``motion_match_thres``; there is no appearance pass. The mode is fixed by the
-      first frame that has detections; call :meth:`reset` to switch.
+    - ``embeddings=None`` (motion-only, any detector): IoU on the Kalman-predicted boxes of
+      tracked and lost tracks first, limit ``motion_match_thres``; there is no appearance pass
+      and no second high-score IoU pass (it could not match anything the first left). The mode
+      is fixed by the first frame that has detections; call :meth:`reset` to switch. These
+      are ByteTrack's ``motion_tracker.py`` settings for FairMOT.
     - ``use_byte=True`` (BYTE, as in ByteTrack's FairMOT experiments): detections with
       ``low_thres`` < score < ``conf_thres`` are not dropped but matched by IoU (limit
-      ``byte_match_thres``) to tracked tracks the high-score detections left unmatched. They
-      never start tracks. Works in both modes; with embeddings they need embeddings too.
+      ``byte_match_thres``) to the tracked tracks that high-score detections left unmatched.
+      They never start tracks; with embeddings they need embeddings too, and a match feeds the
+      smoothed embedding like any other (as ByteTrack's FairMOT tracker does). Works in both
+      modes. Detectors whose scores start above 0.2 need both thresholds raised to have
+      low-score detections at all (e.g. ``conf_thres=0.7, low_thres=0.5`` for detections
+      scored from 0.5).
     """
 
     def __init__(self, conf_thres=0.4, track_buffer=30, frame_rate=30, match_thres=0.4,
@@ -127,7 +142,7 @@ class JDETracker:
         if dets.ndim != 2 or dets.shape[1] != 5:
             raise UserError(f"detections must be an (N, 5) array [x1, y1, x2, y2, score], "
                             f"got shape {dets.shape}")
-        if embeddings is None:
+        if embeddings is None or len(dets) == 0:
             return dets, None
         feats = np.asarray(embeddings)
         if feats.ndim != 2 or len(feats) != len(dets):
