@@ -5,7 +5,9 @@ Kalman prediction/correction and embedding smoothing run once per frame for all 
 once per track. Users get :class:`Track` snapshots: plain objects with ``track_id``, ``tlwh``,
 ``tlbr``, ``score`` that later frames do not change.
 """
+from dataclasses import dataclass, fields
 from enum import IntEnum
+from typing import Optional
 
 import numpy as np
 
@@ -24,6 +26,7 @@ _STATES = tuple(TrackState)   # value -> member, faster than TrackState(value)
 NEW, TRACKED, LOST, REMOVED = (int(s) for s in TrackState)
 
 
+@dataclass(eq=False)
 class Track:
     """One track as it was at the end of a frame.
 
@@ -31,16 +34,13 @@ class Track:
     in frame pixels; ``score`` is the score of the last detection that updated the track
     (a re-activated track keeps its score from before it was lost, as in FairMOT).
     """
-    __slots__ = ("track_id", "tlwh", "score", "state", "is_activated", "start_frame", "frame_id")
-
-    def __init__(self, track_id, tlwh, score, state, is_activated, start_frame, frame_id):
-        self.track_id = track_id
-        self.tlwh = tlwh
-        self.score = score
-        self.state = state
-        self.is_activated = is_activated
-        self.start_frame = start_frame
-        self.frame_id = frame_id
+    track_id: int
+    tlwh: np.ndarray
+    score: float
+    state: TrackState
+    is_activated: bool
+    start_frame: int
+    frame_id: int
 
     @property
     def tlbr(self):
@@ -84,6 +84,7 @@ def normalize_rows(x):
     return x / np.linalg.norm(x, axis=1, keepdims=True)
 
 
+@dataclass(eq=False)
 class TrackTable:
     """Live tracks as rows of parallel arrays.
 
@@ -93,21 +94,16 @@ class TrackTable:
     ``score``, ``frame_id`` (last matched frame), ``start_frame``, ``removed_frame`` (first frame
     the track was marked removed, -1 if never).
     """
-    _COLUMNS = ("track_id", "state", "is_activated", "mean", "covariance", "features", "score",
-                "frame_id", "start_frame", "removed_frame")
-
-    def __init__(self, track_id, state, is_activated, mean, covariance, features, score,
-                 frame_id, start_frame, removed_frame):
-        self.track_id = track_id
-        self.state = state
-        self.is_activated = is_activated
-        self.mean = mean
-        self.covariance = covariance
-        self.features = features
-        self.score = score
-        self.frame_id = frame_id
-        self.start_frame = start_frame
-        self.removed_frame = removed_frame
+    track_id: np.ndarray
+    state: np.ndarray
+    is_activated: np.ndarray
+    mean: np.ndarray
+    covariance: np.ndarray
+    features: Optional[np.ndarray]
+    score: np.ndarray
+    frame_id: np.ndarray
+    start_frame: np.ndarray
+    removed_frame: np.ndarray
 
     @classmethod
     def empty(cls):
@@ -129,10 +125,12 @@ class TrackTable:
     def __len__(self):
         return len(self.track_id)
 
+    def _columns(self):
+        return (getattr(self, f.name) for f in fields(self))
+
     def take(self, rows):
         """A new table with the given rows, in that order."""
-        return TrackTable(*(None if getattr(self, c) is None else getattr(self, c)[rows]
-                            for c in self._COLUMNS))
+        return TrackTable(*(None if c is None else c[rows] for c in self._columns()))
 
     def append(self, other):
         """A new table: these rows, then ``other``'s."""
@@ -142,9 +140,8 @@ class TrackTable:
             return other
         if (self.features is None) != (other.features is None):
             raise ValueError("cannot mix tracks with and without embeddings")
-        return TrackTable(*(None if getattr(self, c) is None
-                            else np.concatenate([getattr(self, c), getattr(other, c)])
-                            for c in self._COLUMNS))
+        return TrackTable(*(None if a is None else np.concatenate([a, b])
+                            for a, b in zip(self._columns(), other._columns())))
 
     def tlwh(self, rows):
         return mean_to_tlwh(self.mean[rows])
