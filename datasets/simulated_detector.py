@@ -104,7 +104,8 @@ def simulate_detections(gt_rows, num_frames, width, height, noise=DetectorNoise(
         emb /= np.linalg.norm(emb, axis=1, keepdims=True)
         gt_ids = np.r_[gt_ids, np.full(n_fp, -1, np.int64)]
         order = np.argsort(-dets[:, 4], kind="stable")
-        frames.append((dets[order].astype(np.float32), emb[order].astype(np.float32), gt_ids[order]))
+        frames.append((dets[order].astype(np.float32), emb[order].astype(np.float32),
+                       gt_ids[order]))
     return frames
 
 

@@ -17,8 +17,8 @@ Sections (all by default, or pick with --sections):
 
 Times are per update() call, single-threaded BLAS: "ms/f" is wall-clock, the best mean of
 --repeat runs (the original: one run); "cpu" is the process CPU time per call, which a busy
-machine inflates less. Scores use fairmot.evaluation (official MOTChallenge rules); every tracker's output goes
-through FairMOT's output filter (area > 100, w/h <= 1.6) first.
+machine inflates less. Scores use fairmot.evaluation (official MOTChallenge rules); every
+tracker's output goes through FairMOT's output filter (area > 100, w/h <= 1.6) first.
 
 Usage: python scripts/bench_tracker.py [--original /tmp/fairmot_original] [--sections mot15]
 """
@@ -61,7 +61,8 @@ def track_stream(update, frames, with_embeddings=True):
         tracks = update(dets, emb) if with_embeddings else update(dets)
         wall += time.perf_counter() - start
         cpu += time.process_time() - start_cpu
-        rows.extend([i + 1, t.track_id, *t.tlwh, t.score, -1, -1, -1] for t in filter_tracks(tracks))
+        rows.extend([i + 1, t.track_id, *t.tlwh, t.score, -1, -1, -1]
+                    for t in filter_tracks(tracks))
     n = max(len(frames), 1)
     return np.array(rows, dtype=np.float64).reshape(-1, 10), wall / n, cpu / n
 
@@ -102,11 +103,13 @@ def bench_mot17(data, original, repeat, seed):
     seq_dirs = sorted(glob.glob(os.path.join(data, "MOT17", "train", "MOT17-*")))
     if not seq_dirs:
         sys.exit(f"error: no MOT17 sequences under {data}/MOT17/train")
-    seqs = [simulated_sequence(d, seed=seed) for d in tqdm(seq_dirs, desc="simulating", leave=False)]
+    seqs = [simulated_sequence(d, seed=seed)
+            for d in tqdm(seq_dirs, desc="simulating", leave=False)]
     print(f"\n== MOT17 train, simulated detector (seed {seed}), default settings ==")
     print(f"{'':<32}{'ours':>16}" + (f"{'original':>16}{'speedup':>10}" if original else ""))
     print(f"{'sequence':<16}{'frames':>7}{'dets/f':>9}" + TIME_HEAD
-          + (TIME_HEAD + f"{'wall':>5}{'cpu':>5}" if original else "") + f"{'MOTA':>6}{'IDF1':>6}{'IDs':>6}")
+          + (TIME_HEAD + f"{'wall':>5}{'cpu':>5}" if original else "")
+          + f"{'MOTA':>6}{'IDF1':>6}{'IDs':>6}")
     accs, t_ours, t_theirs, n_frames = {}, [], [], []
     for seq in tqdm(seqs, desc="tracking", leave=False):
         rows, wall, cpu = best_time(ours(seq.frame_rate), seq.frames, repeat)
@@ -220,7 +223,8 @@ def bench_mot15(data, repeat):
     for seq_dir in tqdm(seq_dirs, desc="MOT15", leave=False):
         info = read_seqinfo(seq_dir)
         gt = load_mot_rows(os.path.join(seq_dir, "gt", "gt.txt"))
-        frames = mot15_frames(load_mot_rows(os.path.join(seq_dir, "det", "det.txt")), info["length"])
+        dets = load_mot_rows(os.path.join(seq_dir, "det", "det.txt"))
+        frames = mot15_frames(dets, info["length"])
         for name, make in trackers.items():
             rows, wall, _ = best_time(lambda: make(info["frame_rate"]), frames, repeat, False)
             accs[name][info["name"]] = evaluate_sequence(gt, rows, info["name"], info["length"])

@@ -156,7 +156,8 @@ class JDETracker:
         elif self._uses_embeddings != uses_embeddings:
             raise UserError("this tracker was started "
                             + ("with" if self._uses_embeddings else "without")
-                            + " embeddings; pass them on every frame or on none (reset() to switch)")
+                            + " embeddings; pass them on every frame or on none "
+                              "(reset() to switch)")
 
     def _associate_iou(self, rows, dets, det_idx, thresh, assigned):
         """IoU assignment of table rows to detections ``det_idx``; the matches are appended to

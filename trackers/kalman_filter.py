@@ -26,7 +26,8 @@ def _diagonal_covariances(stds):
 
 
 def _height_scaled_stds(h, weights, fixed):
-    """(N, len(weights)) standard deviations: weight * h, or the fixed value where weight is None."""
+    """(N, len(weights)) standard deviations: weight * h, or the fixed value where weight
+    is None."""
     stds = np.empty((len(h), len(weights)))
     for i, (w, value) in enumerate(zip(weights, fixed)):
         stds[:, i] = value if w is None else w * h
@@ -70,7 +71,8 @@ class KalmanFilter:
         return new_mean, new_cov
 
     def project(self, means, covariances):
-        """State distribution -> measurement space: (N, 4) means, (N, 4, 4) innovation covariances."""
+        """State distribution -> measurement space: (N, 4) means, (N, 4, 4) innovation
+        covariances."""
         pos = self.std_weight_position
         stds = _height_scaled_stds(means[:, 3], (pos, pos, None, pos), (0, 0, 1e-1, 0))
         cov = covariances[:, :4, :4].copy()

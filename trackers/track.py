@@ -150,7 +150,8 @@ class TrackTable:
         return tlwh_to_tlbr(mean_to_tlwh(self.mean[rows]))
 
     def predict(self, kalman_filter, rows):
-        """Advance the given rows one frame; tracks not TRACKED predict with zero height velocity."""
+        """Advance the given rows one frame; tracks not TRACKED predict with zero height
+        velocity."""
         if len(rows) == 0:
             return
         mean = self.mean[rows]
@@ -168,7 +169,8 @@ class TrackTable:
         self.mean[rows], self.covariance[rows] = kalman_filter.update(
             self.mean[rows], self.covariance[rows], xyah)
         if self.features is not None:
-            self.features[rows] = normalize_rows(alpha * self.features[rows] + (1 - alpha) * features)
+            smoothed = alpha * self.features[rows] + (1 - alpha) * features
+            self.features[rows] = normalize_rows(smoothed)
         was_tracked = self.state[rows] == TRACKED
         self.score[rows[was_tracked]] = scores[was_tracked]
         self.state[rows] = TRACKED
