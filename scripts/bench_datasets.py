@@ -14,9 +14,10 @@ import numpy as np
 from fairmot.datasets.convert_mot import convert_mot, plan_parts
 from fairmot.datasets.joint_dataset import JointDataset
 from fairmot.datasets.synthetic import SynthConfig, SyntheticScene, write_sequence
+from fairmot.datasets.shared_data import shared_data_dir
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHARED = os.environ.get("FAIRMOT_SHARED_DATA") or os.path.join(REPO, "..", "shared", "data")
+SHARED = shared_data_dir()
 
 
 def main():

@@ -2,8 +2,9 @@ import os
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHARED_DATA = os.environ.get("FAIRMOT_SHARED_DATA", os.path.join(REPO, "..", "shared", "data"))
+from fairmot.datasets.shared_data import shared_data_dir
+
+SHARED_DATA = shared_data_dir()
 
 
 @pytest.fixture(scope="session")

@@ -3,9 +3,9 @@ import os
 
 import cv2
 import numpy as np
+from fairmot.datasets.shared_data import shared_data_dir
 
-SHARED = os.environ.get("FAIRMOT_SHARED_DATA") or os.path.normpath(
-    os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data"))
+SHARED = shared_data_dir()
 PETS = os.path.join(SHARED, "PETS09-S2L1")
 MOT17_TRAIN = os.path.join(SHARED, "MOT17", "train")
 COCO = os.path.join(SHARED, "coco128-person")

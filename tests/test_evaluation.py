@@ -9,9 +9,9 @@ import pytest
 from fairmot import evaluation
 from fairmot.datasets.mot_format import load_mot_rows, read_seqinfo
 from fairmot.errors import UserError
+from fairmot.datasets.shared_data import shared_data_dir
 
-SHARED = os.environ.get("FAIRMOT_SHARED_DATA") or os.path.join(
-    os.path.dirname(__file__), "..", "..", "shared", "data")
+SHARED = shared_data_dir()
 PETS = os.path.join(SHARED, "PETS09-S2L1")
 MOT17_09 = os.path.join(SHARED, "MOT17", "train", "MOT17-09-FRCNN")
 

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from fairmot.datasets.mot_format import load_mot_rows
+from fairmot.datasets.shared_data import shared_data_dir
 
-SHARED = os.environ.get("FAIRMOT_SHARED_DATA") or os.path.join(
-    os.path.dirname(__file__), "..", "..", "shared", "data")
+SHARED = shared_data_dir()
 PETS = os.path.join(SHARED, "PETS09-S2L1")
 MOTMETRICS_DATA = os.path.join(os.path.dirname(motmetrics.__file__), "data")
 TUD = ("TUD-Campus", "TUD-Stadtmitte")

@@ -5,8 +5,9 @@ import pytest
 
 from fairmot.datasets.mot_format import (MotResultWriter, load_mot_rows, read_seqinfo,
                                          split_by_frame)
+from fairmot.datasets.shared_data import shared_data_dir
 
-SHARED = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data")
+SHARED = shared_data_dir()
 PETS = os.path.join(SHARED, "PETS09-S2L1")
 
 

@@ -1,0 +1,269 @@
+"""Benchmark fairmot.trackers.JDETracker: association time and tracking scores.
+
+Sections (all by default, or pick with --sections):
+
+- mot17:   the seven MOT17 training sequences, ground truth through the simulated detector
+           (fairmot.datasets.simulated_detector: misses, jitter, false positives, identity
+           embeddings); per sequence the mean update() time per frame and MOTA / IDF1 / ID
+           switches; then the same streams in BYTE and motion-only mode. With --original, the
+           original FairMOT tracker (see scripts/check_tracker_fidelity.py) is timed on the
+           same streams.
+- scaling: time per frame with about 10, 50 and 200 people per frame (MOT17-04 tiled or thinned
+           by fairmot.datasets.simulated_detector.resize_crowd), ours and (--original) theirs.
+- mot15:   motion-only association on real detections: the ten MOT15 training sequences with
+           their Faster R-CNN detections, JDETracker(embeddings=None) and its BYTE variant next
+           to SORT and ByteTrack from the `trackers` PyPI package (Roboflow's clean-room
+           implementations; install it for the benchmark only: `pip install trackers`).
+
+Times are per update() call, single-threaded BLAS: "ms/f" is wall-clock, the best mean of
+--repeat runs (the original: one run); "cpu" is the process CPU time per call, which a busy
+machine inflates less. Scores use fairmot.evaluation (official MOTChallenge rules); every
+tracker's output goes through FairMOT's output filter (area > 100, w/h <= 1.6) first.
+
+Usage: python scripts/bench_tracker.py [--original /tmp/fairmot_original] [--sections mot15]
+"""
+import argparse
+import glob
+import os
+import sys
+import time
+
+# time one thread, as a tracker serving one video stream runs (set before numpy loads BLAS)
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import numpy as np  # noqa: E402
+from tqdm import tqdm  # noqa: E402
+
+from fairmot.datasets.mot_format import load_mot_rows, read_seqinfo, split_by_frame
+from fairmot.datasets.shared_data import shared_data_dir
+from fairmot.datasets.simulated_detector import (DetectorNoise, resize_crowd, simulate_detections,
+                                                 simulated_sequence)
+from fairmot.evaluation import evaluate_sequence, format_table, summarize
+from fairmot.trackers import JDETracker, filter_tracks
+
+MODES = {   # name -> (JDETracker keyword arguments, feed embeddings)
+    "FairMOT (default)": ({}, True),
+    "BYTE": ({"use_byte": True}, True),
+    "motion-only": ({}, False),
+    "motion-only + BYTE": ({"use_byte": True}, False),
+}
+
+
+def track_stream(update, frames, with_embeddings=True):
+    """Run ``update`` over frames of (dets, embeddings, ...).
+
+    Returns (MOT rows, mean wall seconds per frame, mean CPU seconds per frame)."""
+    rows, wall, cpu = [], 0.0, 0.0
+    for i, frame in enumerate(frames):
+        dets, emb = frame[0].copy(), frame[1].copy() if with_embeddings else None
+        start, start_cpu = time.perf_counter(), time.process_time()
+        tracks = update(dets, emb) if with_embeddings else update(dets)
+        wall += time.perf_counter() - start
+        cpu += time.process_time() - start_cpu
+        rows.extend([i + 1, t.track_id, *t.tlwh, t.score, -1, -1, -1]
+                    for t in filter_tracks(tracks))
+    n = max(len(frames), 1)
+    return np.array(rows, dtype=np.float64).reshape(-1, 10), wall / n, cpu / n
+
+
+def best_time(make_update, frames, repeat, with_embeddings=True):
+    """(rows of the first run, best mean wall seconds per frame, best mean CPU seconds per
+    frame) over ``repeat`` runs."""
+    rows, wall, cpu = None, np.inf, np.inf
+    for _ in range(repeat):
+        run_rows, run_wall, run_cpu = track_stream(make_update(), frames, with_embeddings)
+        rows = run_rows if rows is None else rows
+        wall, cpu = min(wall, run_wall), min(cpu, run_cpu)
+    return rows, wall, cpu
+
+
+def ours(frame_rate, **kwargs):
+    return lambda: JDETracker(frame_rate=frame_rate, **kwargs).update
+
+
+def theirs(original, frame_rate):
+    from check_tracker_fidelity import make_original_tracker
+    return lambda: make_original_tracker(original, frame_rate).update
+
+
+def scores_line(summary, name):
+    row = summary.loc[name]
+    return f"{100 * row['MOTA']:>6.1f}{100 * row['IDF1']:>6.1f}{int(row['IDs']):>6d}"
+
+
+def time_columns(wall, cpu):
+    return f"{1e3 * wall:>9.3f}{1e3 * cpu:>7.3f}"
+
+
+TIME_HEAD = f"{'ms/f':>9}{'cpu':>7}"
+
+
+def bench_mot17(data, original, repeat, seed):
+    seq_dirs = sorted(glob.glob(os.path.join(data, "MOT17", "train", "MOT17-*")))
+    if not seq_dirs:
+        sys.exit(f"error: no MOT17 sequences under {data}/MOT17/train")
+    seqs = [simulated_sequence(d, seed=seed)
+            for d in tqdm(seq_dirs, desc="simulating", leave=False)]
+    print(f"\n== MOT17 train, simulated detector (seed {seed}), default settings ==")
+    print(f"{'':<32}{'ours':>16}" + (f"{'original':>16}{'speedup':>10}" if original else ""))
+    print(f"{'sequence':<16}{'frames':>7}{'dets/f':>9}" + TIME_HEAD
+          + (TIME_HEAD + f"{'wall':>5}{'cpu':>5}" if original else "")
+          + f"{'MOTA':>6}{'IDF1':>6}{'IDs':>6}")
+    accs, t_ours, t_theirs, n_frames = {}, [], [], []
+    for seq in tqdm(seqs, desc="tracking", leave=False):
+        rows, wall, cpu = best_time(ours(seq.frame_rate), seq.frames, repeat)
+        accs[seq.name] = evaluate_sequence(seq.gt_rows, rows, seq.name, len(seq.frames))
+        dets_per_frame = np.mean([np.sum(f[0][:, 4] > 0.4) for f in seq.frames])
+        line = f"{seq.name:<16}{len(seq.frames):>7}{dets_per_frame:>9.1f}" + time_columns(wall, cpu)
+        if original:
+            _, o_wall, o_cpu = best_time(theirs(original, seq.frame_rate), seq.frames, 1)
+            line += time_columns(o_wall, o_cpu) + f"{o_wall / wall:>5.1f}{o_cpu / cpu:>5.1f}"
+            t_theirs.append((o_wall, o_cpu))
+        t_ours.append((wall, cpu))
+        n_frames.append(len(seq.frames))
+        print(line + scores_line(summarize({seq.name: accs[seq.name]}), seq.name))
+    summary = summarize(accs)
+    mean_ours = np.mean(t_ours, axis=0)
+    line = f"{'mean of 7':<16}{sum(n_frames):>7}{'':>9}" + time_columns(*mean_ours)
+    if original:
+        mean_theirs = np.mean(t_theirs, axis=0)
+        ratio = mean_theirs / mean_ours
+        line += time_columns(*mean_theirs) + f"{ratio[0]:>5.1f}{ratio[1]:>5.1f}"
+    print(line + scores_line(summary, "OVERALL") + "  (scores: all frames pooled)")
+
+    print("\n== the same streams in each mode (all seven sequences pooled) ==")
+    print(f"{'mode':<22}" + TIME_HEAD + f"{'MOTA':>6}{'IDF1':>6}{'IDs':>6}")
+    for mode, (kwargs, with_emb) in MODES.items():
+        accs, times = {}, []
+        for seq in tqdm(seqs, desc=mode, leave=False):
+            rows, wall, cpu = best_time(ours(seq.frame_rate, **kwargs), seq.frames, 1, with_emb)
+            accs[seq.name] = evaluate_sequence(seq.gt_rows, rows, seq.name, len(seq.frames))
+            times.append((wall, cpu))
+        print(f"{mode:<22}" + time_columns(*np.mean(times, axis=0))
+              + scores_line(summarize(accs), "OVERALL"))
+
+
+def bench_scaling(data, original, repeat, seed, frames=300):
+    seq_dir = os.path.join(data, "MOT17", "train", "MOT17-04-FRCNN")
+    info = read_seqinfo(seq_dir)
+    gt = load_mot_rows(os.path.join(seq_dir, "gt", "gt.txt"))
+    gt = gt[gt[:, 0] <= frames]
+    print(f"\n== cost vs people per frame (MOT17-04 frames 1-{frames}, tiled or thinned) ==")
+    print(f"{'':<23}{'ours':>16}" + (f"{'original':>16}{'speedup':>10}" if original else ""))
+    print(f"{'target':>7}{'people/f':>9}{'dets/f':>7}" + TIME_HEAD
+          + (TIME_HEAD + f"{'wall':>5}{'cpu':>5}" if original else ""))
+    for target in (10, 50, 200):
+        rows, width = resize_crowd(gt, target, info["width"], seed=seed)
+        stream = simulate_detections(rows, frames, width, info["height"], DetectorNoise(), seed)
+        people = len(rows) / frames
+        dets = np.mean([np.sum(f[0][:, 4] > 0.4) for f in stream])
+        _, wall, cpu = best_time(ours(info["frame_rate"]), stream, repeat)
+        line = f"{target:>7}{people:>9.1f}{dets:>7.1f}" + time_columns(wall, cpu)
+        if original:
+            _, o_wall, o_cpu = best_time(theirs(original, info["frame_rate"]), stream, 1)
+            line += time_columns(o_wall, o_cpu) + f"{o_wall / wall:>5.1f}{o_cpu / cpu:>5.1f}"
+        print(line)
+
+
+def mot15_frames(det_rows, num_frames):
+    """Per frame (dets [x1, y1, x2, y2, score], None) from MOTChallenge detection rows."""
+    by_frame = split_by_frame(det_rows)
+    frames = []
+    for f in range(1, num_frames + 1):
+        rows = by_frame.get(f, np.zeros((0, 10)))
+        dets = np.c_[rows[:, 2:4], rows[:, 2:4] + rows[:, 4:6], rows[:, 6]].astype(np.float32)
+        frames.append((dets, None))
+    return frames
+
+
+def roboflow_update(tracker_class, frame_rate):
+    """``update(dets)`` for a tracker of the `trackers` package; returns objects with tlwh etc."""
+    import supervision as sv
+
+    class Out:
+        __slots__ = ("track_id", "tlwh", "score")
+
+        def __init__(self, track_id, xyxy, score):
+            self.track_id, self.score = track_id, score
+            self.tlwh = np.r_[xyxy[:2], xyxy[2:] - xyxy[:2]]
+
+    tracker = tracker_class(frame_rate=frame_rate)
+
+    def update(dets):
+        det = sv.Detections(xyxy=dets[:, :4].astype(np.float64), confidence=dets[:, 4])
+        out = tracker.update(det)
+        return [Out(int(i), b, float(s)) for b, s, i in
+                zip(out.xyxy, out.confidence, out.tracker_id) if i >= 0]
+    return update
+
+
+def bench_mot15(data, repeat):
+    root = os.path.join(data, "MOT15", "train")
+    seq_dirs = sorted(d for d in glob.glob(os.path.join(root, "*"))
+                      if os.path.isfile(os.path.join(d, "det", "det.txt")))
+    if not seq_dirs:
+        sys.exit(f"error: no MOT15 sequences with det/det.txt under {root}")
+    trackers = {
+        "ours motion-only": lambda fr: JDETracker(frame_rate=fr).update,
+        "ours motion+BYTE": lambda fr: JDETracker(frame_rate=fr, use_byte=True, conf_thres=0.7,
+                                                  low_thres=0.5).update,
+    }
+    try:
+        from trackers import ByteTrackTracker, SORTTracker
+        trackers["SORT (trackers)"] = lambda fr: roboflow_update(SORTTracker, fr)
+        trackers["ByteTrack (trackers)"] = lambda fr: roboflow_update(ByteTrackTracker, fr)
+        missing = ""
+    except ImportError:
+        missing = "  (SORT baseline skipped: `pip install trackers` to add it)"
+    print("\n== MOT15 train, real Faster R-CNN detections, motion only ==" + missing)
+    print("ours motion+BYTE: conf_thres 0.7, low_thres 0.5 (these detections start at 0.5)")
+    accs = {name: {} for name in trackers}
+    times = {name: [] for name in trackers}
+    for seq_dir in tqdm(seq_dirs, desc="MOT15", leave=False):
+        info = read_seqinfo(seq_dir)
+        gt = load_mot_rows(os.path.join(seq_dir, "gt", "gt.txt"))
+        dets = load_mot_rows(os.path.join(seq_dir, "det", "det.txt"))
+        frames = mot15_frames(dets, info["length"])
+        for name, make in trackers.items():
+            rows, wall, _ = best_time(lambda: make(info["frame_rate"]), frames, repeat, False)
+            accs[name][info["name"]] = evaluate_sequence(gt, rows, info["name"], info["length"])
+            times[name].append(wall)
+    names = list(trackers)
+    summaries = {name: summarize(accs[name]) for name in names}
+    print(f"{'sequence':<16}" + "".join(f"{n:>24}" for n in names))
+    print(f"{'':<16}" + "".join(f"{'MOTA  IDF1   IDs':>24}" for _ in names))
+    for seq in list(summaries[names[0]].index):
+        print(f"{seq:<16}" + "".join(f"{scores_line(summaries[n], seq):>24}" for n in names))
+    print(f"{'ms/frame':<16}" + "".join(f"{1e3 * np.mean(times[n]):>24.3f}" for n in names))
+    print("\nfull table, " + names[0] + ":\n" + format_table(summaries[names[0]]))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default=None, help="shared data folder (default: ../shared/data)")
+    parser.add_argument("--original", default=None,
+                        help="folder with the network-free original tracker, to time it too "
+                             "(see scripts/check_tracker_fidelity.py)")
+    parser.add_argument("--sections", nargs="*", default=["mot17", "scaling", "mot15"],
+                        choices=["mot17", "scaling", "mot15"])
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="timing runs of our tracker; the best mean counts")
+    parser.add_argument("--seed", type=int, default=0, help="simulated detector seed")
+    args = parser.parse_args(argv)
+    data = args.data or shared_data_dir()
+    original = None
+    if args.original:
+        from check_tracker_fidelity import load_original
+        original = load_original(args.original)
+    if "mot17" in args.sections:
+        bench_mot17(data, original, args.repeat, args.seed)
+    if "scaling" in args.sections:
+        bench_scaling(data, original, args.repeat, args.seed)
+    if "mot15" in args.sections:
+        bench_mot15(data, args.repeat)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
