@@ -33,7 +33,6 @@ import tempfile
 
 import motmetrics as mm
 import numpy as np
-import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
 from fairmot.datasets.mot_format import load_mot_rows, read_seqinfo, split_by_frame

@@ -137,7 +137,7 @@ def test_onnx_dcn_samples_on_the_border_as_dcnv2():
 
 
 def test_torchvision_fast_path_gives_the_same_numbers():
-    tv = pytest.importorskip("torchvision.ops")
+    pytest.importorskip("torchvision.ops")
     if not torch.cuda.is_available():
         pytest.skip("the torchvision path is used on CUDA only")
     x, offset, mask, weight, bias = (t.float().cuda() for t in _random_case(5))

@@ -12,7 +12,7 @@ from fairmot.cli import main
 from fairmot.decoding import decode
 from fairmot.detector import Detector
 from fairmot.errors import UserError
-from fairmot.export import (INPUT_NAME, MIN_OPSET, OUTPUT_NAMES, TOLERANCES, compare_outputs, export_onnx,
+from fairmot.export import (INPUT_NAME, MIN_OPSET, OUTPUT_NAMES, compare_outputs, export_onnx,
                             ort_session, verify_onnx, within_tolerance)
 from fairmot.models import DCN, create_model, model_from_checkpoint
 from fairmot.onnx_detector import OnnxDetector
