@@ -12,6 +12,7 @@ from fairmot.errors import UserError
 # sub-command name -> module in fairmot.cli
 COMMANDS = {
     "convert": "convert",
+    "demo": "demo",
     "detect": "detect",
     "eval": "eval",
     "export": "export",
