@@ -1,0 +1,191 @@
+"""Tracks: life-cycle states, the per-frame snapshot handed to users, and the batched track table.
+
+The tracker keeps every live track as one row of a :class:`TrackTable` (struct of arrays), so
+Kalman prediction/correction and embedding smoothing run once per frame for all tracks instead of
+once per track. Users get :class:`Track` snapshots: plain objects with ``track_id``, ``tlwh``,
+``tlbr``, ``score`` that later frames do not change.
+"""
+from enum import IntEnum
+
+import numpy as np
+
+
+class TrackState(IntEnum):
+    """Life cycle: NEW (a detection), TRACKED (matched this frame), LOST (unmatched, may come
+    back within the track buffer), REMOVED (gone for good)."""
+    NEW = 0
+    TRACKED = 1
+    LOST = 2
+    REMOVED = 3
+
+
+class Track:
+    """One track as it was at the end of a frame.
+
+    ``tlwh``/``tlbr`` are the Kalman filter's box (top-left x, y, width, height / x1, y1, x2, y2)
+    in frame pixels; ``score`` is the score of the last detection that updated the track
+    (a re-activated track keeps its score from before it was lost, as in FairMOT).
+    """
+    __slots__ = ("track_id", "tlwh", "score", "state", "is_activated", "start_frame", "frame_id")
+
+    def __init__(self, track_id, tlwh, score, state, is_activated, start_frame, frame_id):
+        self.track_id = track_id
+        self.tlwh = tlwh
+        self.score = score
+        self.state = state
+        self.is_activated = is_activated
+        self.start_frame = start_frame
+        self.frame_id = frame_id
+
+    @property
+    def tlbr(self):
+        ret = self.tlwh.copy()
+        ret[2:] += ret[:2]
+        return ret
+
+    @property
+    def end_frame(self):
+        """Last frame in which a detection was assigned to the track."""
+        return self.frame_id
+
+    def __repr__(self):
+        return (f"Track(id={self.track_id}, {self.state.name}, frames {self.start_frame}-"
+                f"{self.frame_id}, tlwh={np.round(self.tlwh, 2).tolist()}, score={self.score:.3f})")
+
+
+def mean_to_tlwh(means):
+    """Kalman means (N, 8) -> boxes (N, 4) as (top-left x, y, w, h)."""
+    ret = means[:, :4].copy()
+    ret[:, 2] *= ret[:, 3]
+    ret[:, :2] -= ret[:, 2:] / 2
+    return ret
+
+
+def tlwh_to_tlbr(tlwh):
+    ret = tlwh.copy()
+    ret[:, 2:] += ret[:, :2]
+    return ret
+
+
+def tlwh_to_xyah(tlwh):
+    """(N, 4) boxes (x, y, w, h) -> (centre x, centre y, w / h, h), the Kalman measurement."""
+    ret = tlwh.copy()
+    ret[:, :2] += ret[:, 2:] / 2
+    ret[:, 2] /= ret[:, 3]
+    return ret
+
+
+def normalize_rows(x):
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+class TrackTable:
+    """Live tracks as rows of parallel arrays.
+
+    Columns: ``track_id``, ``state`` (TrackState values), ``is_activated`` (confirmed: matched
+    on a second frame, or born on frame 1), ``mean`` (N, 8) and ``covariance`` (N, 8, 8) of the
+    Kalman filter, ``features`` (N, D) smoothed unit embeddings (None in motion-only use),
+    ``score``, ``frame_id`` (last matched frame), ``start_frame``, ``removed_frame`` (first frame
+    the track was marked removed, -1 if never).
+    """
+    _COLUMNS = ("track_id", "state", "is_activated", "mean", "covariance", "features", "score",
+                "frame_id", "start_frame", "removed_frame")
+
+    def __init__(self, track_id, state, is_activated, mean, covariance, features, score,
+                 frame_id, start_frame, removed_frame):
+        self.track_id = track_id
+        self.state = state
+        self.is_activated = is_activated
+        self.mean = mean
+        self.covariance = covariance
+        self.features = features
+        self.score = score
+        self.frame_id = frame_id
+        self.start_frame = start_frame
+        self.removed_frame = removed_frame
+
+    @classmethod
+    def empty(cls):
+        return cls(np.zeros(0, np.int64), np.zeros(0, np.int8), np.zeros(0, bool),
+                   np.zeros((0, 8)), np.zeros((0, 8, 8)), None, np.zeros(0),
+                   np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64))
+
+    @classmethod
+    def start(cls, kalman_filter, first_id, tlwh, scores, features, frame_id, activated):
+        """New tracks (state TRACKED) from detection boxes; ids first_id, first_id + 1, ..."""
+        n = len(tlwh)
+        mean, covariance = kalman_filter.initiate(tlwh_to_xyah(tlwh))
+        return cls(np.arange(first_id, first_id + n, dtype=np.int64),
+                   np.full(n, TrackState.TRACKED, np.int8), np.full(n, activated, bool),
+                   mean, covariance, features, np.asarray(scores, dtype=np.float64),
+                   np.full(n, frame_id, np.int64), np.full(n, frame_id, np.int64),
+                   np.full(n, -1, np.int64))
+
+    def __len__(self):
+        return len(self.track_id)
+
+    def take(self, rows):
+        """A new table with the given rows, in that order."""
+        return TrackTable(*(None if getattr(self, c) is None else getattr(self, c)[rows]
+                            for c in self._COLUMNS))
+
+    def append(self, other):
+        """A new table: these rows, then ``other``'s."""
+        if len(other) == 0:
+            return self
+        if len(self) == 0:
+            return other
+        if (self.features is None) != (other.features is None):
+            raise ValueError("cannot mix tracks with and without embeddings")
+        return TrackTable(*(None if getattr(self, c) is None
+                            else np.concatenate([getattr(self, c), getattr(other, c)])
+                            for c in self._COLUMNS))
+
+    def tlwh(self, rows):
+        return mean_to_tlwh(self.mean[rows])
+
+    def tlbr(self, rows):
+        return tlwh_to_tlbr(mean_to_tlwh(self.mean[rows]))
+
+    def predict(self, kalman_filter, rows):
+        """Advance the given rows one frame; tracks not TRACKED predict with zero height velocity."""
+        if len(rows) == 0:
+            return
+        mean = self.mean[rows]
+        mean[self.state[rows] != TrackState.TRACKED, 7] = 0
+        self.mean[rows], self.covariance[rows] = kalman_filter.predict(mean, self.covariance[rows])
+
+    def update(self, kalman_filter, rows, xyah, scores, features, frame_id, alpha):
+        """Assign detections to the given rows: Kalman correction, embedding EMA, state TRACKED.
+
+        Rows that were TRACKED take the detection's score; re-activated rows (LOST before)
+        keep theirs, as FairMOT's ``re_activate`` does.
+        """
+        if len(rows) == 0:
+            return
+        self.mean[rows], self.covariance[rows] = kalman_filter.update(
+            self.mean[rows], self.covariance[rows], xyah)
+        if self.features is not None:
+            self.features[rows] = normalize_rows(alpha * self.features[rows] + (1 - alpha) * features)
+        was_tracked = self.state[rows] == TrackState.TRACKED
+        self.score[rows[was_tracked]] = scores[was_tracked]
+        self.state[rows] = TrackState.TRACKED
+        self.is_activated[rows] = True
+        self.frame_id[rows] = frame_id
+
+    def mark_lost(self, rows):
+        self.state[rows] = TrackState.LOST
+
+    def mark_removed(self, rows, frame_id):
+        self.state[rows] = TrackState.REMOVED
+        first = rows[self.removed_frame[rows] < 0]
+        self.removed_frame[first] = frame_id
+
+    def snapshot(self, rows):
+        """Users' view of the given rows: a list of :class:`Track`."""
+        tlwh = self.tlwh(rows)
+        ids, scores = self.track_id[rows].tolist(), self.score[rows].tolist()
+        states, activated = self.state[rows].tolist(), self.is_activated[rows].tolist()
+        starts, last = self.start_frame[rows].tolist(), self.frame_id[rows].tolist()
+        return [Track(ids[i], tlwh[i], scores[i], TrackState(states[i]), activated[i],
+                      starts[i], last[i]) for i in range(len(ids))]
