@@ -168,6 +168,17 @@ def _list_images(folder):
                    and os.path.isfile(os.path.join(folder, f))), key=_natural_key)
 
 
+def has_mot_frames(seq_dir):
+    """True if ``seq_dir`` is a MOTChallenge sequence with its image folder (not ground truth only)."""
+    if not os.path.isfile(os.path.join(seq_dir, "seqinfo.ini")):
+        return False
+    try:
+        image_dir = os.path.join(seq_dir, read_seqinfo(seq_dir)["im_dir"])
+    except (ValueError, KeyError):
+        return False
+    return os.path.isdir(image_dir) and bool(_list_images(image_dir))
+
+
 def open_mot_sequence(seq_dir, start_frame=1):
     """A MOTChallenge sequence folder: frames ``<imDir>/<i:06d><imExt>`` for i in 1..seqLength,
     frame rate and size from ``seqinfo.ini``. Frames missing on disk count as unreadable."""
