@@ -98,15 +98,18 @@ class KalmanFilter:
         mean, cov = self.project(means, covariances)
         dim = 2 if only_position else 4
         chol = np.linalg.cholesky(cov[:, :dim, :dim])                        # (N, d, d)
-        d = z[None, :, :dim] - mean[:, None, :dim]                           # (N, M, d)
-        # forward substitution L y = d, unrolled over the (tiny) dimension, batched over N x M
+        # forward substitution L y = d, unrolled over the (tiny) dimension and batched over
+        # N x M; component-major (d, N, M) keeps every step on contiguous memory
+        z_t = np.ascontiguousarray(z[:, :dim].T)
+        mean_t = np.ascontiguousarray(mean[:, :dim].T)
+        d = z_t[:, None, :] - mean_t[:, :, None]                             # (d, N, M)
         y = np.empty_like(d)
         for i in range(dim):
-            acc = d[:, :, i].copy()
+            acc = d[i]
             for j in range(i):
-                acc -= chol[:, i, j][:, None] * y[:, :, j]
-            y[:, :, i] = acc / chol[:, i, i][:, None]
-        squared = y[:, :, 0] * y[:, :, 0]
+                acc = acc - chol[:, i, j, None] * y[j]
+            y[i] = acc / chol[:, i, i, None]
+        squared = y[0] * y[0]
         for i in range(1, dim):
-            squared += y[:, :, i] * y[:, :, i]
+            squared += y[i] * y[i]
         return squared

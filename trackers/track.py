@@ -19,6 +19,9 @@ class TrackState(IntEnum):
     REMOVED = 3
 
 
+_STATES = tuple(TrackState)   # value -> member, faster than TrackState(value)
+
+
 class Track:
     """One track as it was at the end of a frame.
 
@@ -187,5 +190,5 @@ class TrackTable:
         ids, scores = self.track_id[rows].tolist(), self.score[rows].tolist()
         states, activated = self.state[rows].tolist(), self.is_activated[rows].tolist()
         starts, last = self.start_frame[rows].tolist(), self.frame_id[rows].tolist()
-        return [Track(ids[i], tlwh[i], scores[i], TrackState(states[i]), activated[i],
+        return [Track(ids[i], tlwh[i], scores[i], _STATES[states[i]], activated[i],
                       starts[i], last[i]) for i in range(len(ids))]
