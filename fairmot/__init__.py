@@ -8,4 +8,7 @@ def __getattr__(name):
     if name == "Detector":
         from .detector import Detector
         return Detector
+    if name == "OnnxDetector":
+        from .onnx_detector import OnnxDetector
+        return OnnxDetector
     raise AttributeError(f"module 'fairmot' has no attribute {name!r}")

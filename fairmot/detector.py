@@ -29,6 +29,21 @@ def resolve_device(device="auto"):
     return torch.device(device)
 
 
+def check_frame(frame_bgr):
+    if frame_bgr is None or frame_bgr.ndim != 3 or frame_bgr.shape[2] != 3:
+        raise ValueError("expected a BGR frame of shape (H, W, 3)")
+
+
+def confident_detections(boxes, embeddings, conf_thres, letterbox):
+    """Keep rows with score > conf_thres of one image's top-K list and map them to the frame.
+
+    boxes: (K, 5) x1, y1, x2, y2, score in network-input pixels; embeddings: (K, D).
+    Returns boxes (N, 5) float64 in frame pixels and embeddings (N, D) float32, contiguous.
+    """
+    keep = boxes[:, 4] > conf_thres
+    return letterbox.to_frame(boxes[keep]), np.ascontiguousarray(embeddings[keep], dtype=np.float32)
+
+
 class Detector:
     """FairMOT detection + embedding for single frames.
 
@@ -62,8 +77,7 @@ class Detector:
 
     @torch.inference_mode()
     def __call__(self, frame_bgr):
-        if frame_bgr is None or frame_bgr.ndim != 3 or frame_bgr.shape[2] != 3:
-            raise ValueError("expected a BGR frame of shape (H, W, 3)")
+        check_frame(frame_bgr)
         t0 = time.perf_counter()
         blob, box = frame_to_input(frame_bgr, *self.input_size)
         x = torch.from_numpy(blob).unsqueeze(0).to(self.device)
@@ -73,9 +87,7 @@ class Detector:
             torch.cuda.synchronize(self.device)
         t2 = time.perf_counter()
         boxes, embeddings = decode(outputs, K=self.K)
-        boxes, embeddings = boxes[0].cpu().numpy(), embeddings[0].float().cpu().numpy()
-        keep = boxes[:, 4] > self.conf_thres
-        boxes = box.to_frame(boxes[keep])
-        embeddings = np.ascontiguousarray(embeddings[keep])
+        boxes, embeddings = confident_detections(boxes[0].cpu().numpy(), embeddings[0].float().cpu().numpy(),
+                                                 self.conf_thres, box)
         self.timings = {"preprocess": t1 - t0, "network": t2 - t1, "decode": time.perf_counter() - t2}
         return boxes, embeddings

@@ -14,7 +14,6 @@ shift samples by several pixels. Prints, per head, max |ours - original| / max |
 """
 import argparse
 import importlib.util
-import math
 import os
 import sys
 import types
@@ -23,11 +22,12 @@ import torch
 import torch.nn as nn
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(REPO, "tests"))
+from random_weights import randomize_  # noqa: E402
 
 
 def install_oracle_dcn():
     """Register a ``dcn_v2`` module whose DCN uses the independent oracle implementation."""
-    sys.path.insert(0, os.path.join(REPO, "tests"))
     from naive_dcn import gather_deform_conv2d
 
     class DCN(nn.Module):
@@ -54,26 +54,6 @@ def load_original(original_dir):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def randomize_(model, generator, offset_scale):
-    """Fill every parameter and buffer with random values of a realistic scale."""
-    for name, t in model.state_dict().items():
-        if name.endswith("num_batches_tracked"):
-            continue
-        if name.endswith("running_var"):
-            t.copy_(torch.rand(t.shape, generator=generator) * 1.5 + 0.5)
-        elif name.endswith("running_mean"):
-            t.copy_(torch.randn(t.shape, generator=generator) * 0.2)
-        elif t.dim() == 1:  # BN weight/bias, conv biases
-            base = 1.0 if name.endswith("weight") else 0.0
-            t.copy_(base + torch.randn(t.shape, generator=generator) * 0.2)
-        else:
-            fan_in = t[0].numel()
-            std = math.sqrt(2.0 / fan_in)
-            if "conv_offset_mask" in name:
-                std = offset_scale / math.sqrt(fan_in)
-            t.copy_(torch.randn(t.shape, generator=generator) * std)
 
 
 def main():

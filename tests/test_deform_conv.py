@@ -3,18 +3,18 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from fairmot.models import DCN, deform_conv2d
+from fairmot.models import DCN, deform_conv2d, deform_conv2d_onnx
 from naive_dcn import gather_deform_conv2d, naive_deform_conv2d
 
 
-def _random_case(seed, n=2, c=3, h=6, w=7, offset_scale=2.5, dtype=torch.float64):
+def _random_case(seed, n=2, c=3, h=6, w=7, offset_scale=2.5, dtype=torch.float64, c_out=4):
     g = torch.Generator().manual_seed(seed)
     x = torch.randn(n, c, h, w, generator=g, dtype=dtype)
     # large offsets: many samples land partly or wholly outside the image
     offset = torch.randn(n, 18, h, w, generator=g, dtype=dtype) * offset_scale
     mask = torch.rand(n, 9, h, w, generator=g, dtype=dtype)
-    weight = torch.randn(4, c, 3, 3, generator=g, dtype=dtype)
-    bias = torch.randn(4, generator=g, dtype=dtype)
+    weight = torch.randn(c_out, c, 3, 3, generator=g, dtype=dtype)
+    bias = torch.randn(c_out, generator=g, dtype=dtype)
     return x, offset, mask, weight, bias
 
 
@@ -95,6 +95,45 @@ def test_module_trains():
         losses.append(loss.item())
     assert dcn.conv_offset_mask.weight.grad.abs().sum() > 0
     assert losses[-1] < 0.5 * losses[0]
+
+
+# deform_conv2d_onnx: the same convolution in ONNX operators, used while exporting
+
+# both weight orders (sample C_in channels, or project to C_out first) and maps of height/width 1
+@pytest.mark.parametrize("c_in,c_out,h,w", [(3, 4, 6, 7), (5, 2, 6, 7), (3, 4, 1, 5), (5, 2, 4, 1), (2, 2, 1, 1)])
+def test_onnx_dcn_equals_the_dcnv2_oracle(c_in, c_out, h, w):
+    x, offset, mask, weight, bias = _random_case(c_in * 10 + h, c=c_in, c_out=c_out, h=h, w=w)
+    want = naive_deform_conv2d(*(t.numpy() for t in (x, offset, mask, weight, bias)))
+    got = deform_conv2d_onnx(x, offset, mask, weight, bias, stride=1, padding=1, dilation=1)
+    np.testing.assert_allclose(got.numpy(), want, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(got.numpy(), deform_conv2d(x, offset, mask, weight, bias, 1, 1, 1).numpy(),
+                               rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("c_in,c_out", [(3, 4), (5, 2)])
+def test_onnx_dcn_stride_dilation_and_no_mask(c_in, c_out):
+    x, offset, mask, weight, bias = _random_case(7, c=c_in, c_out=c_out, h=9, w=8)
+    offset, mask = offset[:, :, ::2, ::2].contiguous(), mask[:, :, ::2, ::2].contiguous()
+    want = naive_deform_conv2d(*(t.numpy() for t in (x, offset, mask, weight, bias)), stride=2, pad=2, dil=2)
+    got = deform_conv2d_onnx(x, offset, mask, weight, bias, stride=2, padding=2, dilation=2)
+    np.testing.assert_allclose(got.numpy(), want, rtol=0, atol=1e-12)
+    torch.testing.assert_close(deform_conv2d_onnx(x, offset, None, weight, None, 2, 2, 2),
+                               deform_conv2d(x, offset, None, weight, None, 2, 2, 2), rtol=0, atol=1e-12)
+
+
+def test_onnx_dcn_samples_on_the_border_as_dcnv2():
+    # taps exactly at rows -1, H-1, H, just inside -1 and H, and straddling the edges
+    x = torch.arange(1.0, 13.0, dtype=torch.float64).view(1, 1, 3, 4)
+    weight = torch.zeros(1, 1, 3, 3, dtype=torch.float64)
+    weight[0, 0, 1, 1] = 1.0
+    for dy in (-1.0, -1.0 + 1e-6, -0.5, 0.0, 2.0, 2.5, 3.0 - 1e-6, 3.0, -1.0 - 1e-9):
+        offset = torch.zeros(1, 18, 3, 4, dtype=torch.float64)
+        offset[0, 8] = dy
+        offset[0, 9] = -dy / 2  # and a horizontal shift
+        want = naive_deform_conv2d(x.numpy(), offset.numpy(), np.ones((1, 9, 3, 4)), weight.numpy(), np.zeros(1))
+        got = deform_conv2d_onnx(x, offset, None, weight, None, padding=1)
+        np.testing.assert_allclose(got.numpy(), want, atol=1e-12, err_msg=f"dy={dy}")
+
 
 
 def test_torchvision_fast_path_gives_the_same_numbers():

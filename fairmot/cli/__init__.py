@@ -13,6 +13,7 @@ from fairmot.errors import UserError
 # sub-command name -> module in fairmot.cli
 COMMANDS = {
     "eval": "eval",
+    "export": "export",
     "track": "track",
 }
 

@@ -11,6 +11,9 @@ from fairmot.errors import UserError
 from fairmot.sources import open_source
 
 BACKENDS = ("torch", "onnxruntime")
+DEFAULT_INPUT_SIZE = "1088x608"
+# --device -> onnxruntime execution providers (auto: onnxruntime's default choice)
+ONNX_PROVIDERS = {"cpu": ["CPUExecutionProvider"], "cuda": ["CUDAExecutionProvider"]}
 
 
 def add_tracking_arguments(parser, weights_required=True, title="model and tracker"):
@@ -21,8 +24,9 @@ def add_tracking_arguments(parser, weights_required=True, title="model and track
                             "or an exported .onnx model with --backend onnxruntime")
     group.add_argument("--backend", choices=BACKENDS, default="torch",
                        help="run the network with PyTorch (default) or ONNX Runtime (an exported model)")
-    group.add_argument("--input-size", default="1088x608", metavar="WxH",
-                       help="network input size, multiples of 32 (default 1088x608; faster: 864x480, 576x320)")
+    group.add_argument("--input-size", metavar="WxH",
+                       help="network input size, multiples of 32 (default 1088x608; faster: 864x480, "
+                            "576x320); an ONNX model runs at the size it was exported for")
     group.add_argument("--device", default="auto", help="auto (GPU if there is one), cpu or cuda[:N]")
     group.add_argument("--conf-thres", type=float, default=0.4,
                        help="detection score threshold (default 0.4; 0.3 for MOT15/MOT20-like scenes)")
@@ -45,15 +49,13 @@ def tracker_options(args):
 def build_detector(args):
     """The detector the arguments ask for (model loaded; UserError for a bad checkpoint)."""
     if args.backend == "onnxruntime":
-        try:
-            from fairmot.onnx_detector import OnnxDetector
-        except ImportError as err:
-            raise UserError(f"--backend onnxruntime is not available ({err}); "
-                            "install the extra: pip install 'fairmot[onnx]'") from None
-        return OnnxDetector(args.weights, input_size=args.input_size, device=args.device,
-                            conf_thres=args.conf_thres)
+        from fairmot.onnx_detector import OnnxDetector
+        return OnnxDetector(args.weights, input_size=args.input_size, conf_thres=args.conf_thres,
+                            providers=ONNX_PROVIDERS.get(args.device.split(":")[0]))
+    if str(args.weights).lower().endswith(".onnx"):
+        raise UserError(f"{args.weights} is an ONNX model: run it with --backend onnxruntime")
     from fairmot.detector import Detector
-    return Detector(args.weights, input_size=args.input_size, device=args.device,
+    return Detector(args.weights, input_size=args.input_size or DEFAULT_INPUT_SIZE, device=args.device,
                     conf_thres=args.conf_thres)
 
 

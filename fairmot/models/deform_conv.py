@@ -15,6 +15,10 @@ channels gather ``C_out`` rather than ``C_in`` values per tap.
 
 ``torchvision.ops.deform_conv2d`` has the same semantics; it is used for CUDA tensors when
 torchvision imports (it does not on CPU-only installs of this project's torch).
+
+ONNX has no sparse tensors and no deformable convolution, so :func:`deform_conv2d_onnx` states the
+same computation with ONNX operators (GridSample + convolutions). It is slower in PyTorch and
+exists for export only: :class:`DCN` switches to it while ``torch.onnx.export`` traces the model.
 """
 import functools
 import math
@@ -24,7 +28,7 @@ import torch
 import torch.nn as nn
 from torch.profiler import record_function
 
-__all__ = ["deform_conv2d", "DCN"]
+__all__ = ["deform_conv2d", "deform_conv2d_onnx", "DCN"]
 
 
 def _pair(v):
@@ -76,13 +80,9 @@ class _SparseTapSum(torch.autograd.Function):
         return grad_proj, None, grad_val
 
 
-def _sampling_matrix(offset, mask, in_hw, kernel, stride, padding, dilation):
-    """Column indices and values of the sparse sampling matrix, shape (N*Ho*Wo, 4*K) each.
-
-    Column index = (n*H*W + y*W + x) * K + k addresses row k of pixel (y, x) in the projected input.
-    """
-    n, _, ho, wo = offset.shape
-    h, w = in_hw
+def _sample_positions(offset, kernel, stride, padding, dilation):
+    """Input row and column sampled by every tap at every output pixel: two (N, K, Ho, Wo) maps."""
+    ho, wo = offset.shape[2:]
     kh, kw = kernel
     k = kh * kw
     dev, dt = offset.device, offset.dtype
@@ -91,8 +91,19 @@ def _sampling_matrix(offset, mask, in_hw, kernel, stride, padding, dilation):
     tap_j = torch.arange(kw, device=dev, dtype=dt).repeat(kh) * dilation[1]
     base_y = tap_i.view(k, 1, 1) + (torch.arange(ho, device=dev, dtype=dt) * stride[0] - padding[0]).view(1, ho, 1)
     base_x = tap_j.view(k, 1, 1) + (torch.arange(wo, device=dev, dtype=dt) * stride[1] - padding[1]).view(1, 1, wo)
-    sy = base_y + offset[:, 0::2]  # (N, K, Ho, Wo)
-    sx = base_x + offset[:, 1::2]
+    return base_y + offset[:, 0::2], base_x + offset[:, 1::2]
+
+
+def _sampling_matrix(offset, mask, in_hw, kernel, stride, padding, dilation):
+    """Column indices and values of the sparse sampling matrix, shape (N*Ho*Wo, 4*K) each.
+
+    Column index = (n*H*W + y*W + x) * K + k addresses row k of pixel (y, x) in the projected input.
+    """
+    n, _, ho, wo = offset.shape
+    h, w = in_hw
+    k = kernel[0] * kernel[1]
+    dev, dt = offset.device, offset.dtype
+    sy, sx = _sample_positions(offset, kernel, stride, padding, dilation)
     y0 = torch.floor(sy)
     x0 = torch.floor(sx)
     ly, lx = sy - y0, sx - x0
@@ -117,6 +128,26 @@ def _sampling_matrix(offset, mask, in_hw, kernel, stride, padding, dilation):
     return col.to(index_dtype), val
 
 
+def _output_size(input, weight, stride, padding, dilation):
+    kh, kw = weight.shape[2:]
+    ho = (input.shape[2] + 2 * padding[0] - dilation[0] * (kh - 1) - 1) // stride[0] + 1
+    wo = (input.shape[3] + 2 * padding[1] - dilation[1] * (kw - 1) - 1) // stride[1] + 1
+    return ho, wo
+
+
+def _check_shapes(input, offset, mask, weight, stride, padding, dilation):
+    n, c_in = input.shape[:2]
+    c_w, kh, kw = weight.shape[1:]
+    k = kh * kw
+    if c_w != c_in:
+        raise ValueError(f"weight expects {c_w} input channels, input has {c_in}")
+    ho, wo = _output_size(input, weight, stride, padding, dilation)
+    if offset.shape != (n, 2 * k, ho, wo):
+        raise ValueError(f"offset must be {(n, 2 * k, ho, wo)}, got {tuple(offset.shape)}")
+    if mask is not None and mask.shape != (n, k, ho, wo):
+        raise ValueError(f"mask must be {(n, k, ho, wo)}, got {tuple(mask.shape)}")
+
+
 def deform_conv2d(input, offset, mask, weight, bias=None, stride=1, padding=0, dilation=1):
     """Modulated deformable 2-D convolution (DCNv2, groups=1, one offset group).
 
@@ -129,19 +160,13 @@ def deform_conv2d(input, offset, mask, weight, bias=None, stride=1, padding=0, d
         (N, C_out, Ho, Wo).
     """
     stride, padding, dilation = _pair(stride), _pair(padding), _pair(dilation)
+    _check_shapes(input, offset, mask, weight, stride, padding, dilation)
     n, c_in, h, w = input.shape
-    c_out, c_w, kh, kw = weight.shape
+    c_out, _, kh, kw = weight.shape
     k = kh * kw
-    if c_w != c_in:
-        raise ValueError(f"weight expects {c_w} input channels, input has {c_in}")
-    ho = (h + 2 * padding[0] - dilation[0] * (kh - 1) - 1) // stride[0] + 1
-    wo = (w + 2 * padding[1] - dilation[1] * (kw - 1) - 1) // stride[1] + 1
-    if offset.shape != (n, 2 * k, ho, wo):
-        raise ValueError(f"offset must be {(n, 2 * k, ho, wo)}, got {tuple(offset.shape)}")
+    ho, wo = _output_size(input, weight, stride, padding, dilation)
     if mask is None:
         mask = offset.new_ones(n, k, ho, wo)
-    elif mask.shape != (n, k, ho, wo):
-        raise ValueError(f"mask must be {(n, k, ho, wo)}, got {tuple(mask.shape)}")
 
     tv = _torchvision_deform_conv2d() if input.is_cuda else None
     if tv is not None:
@@ -160,6 +185,46 @@ def deform_conv2d(input, offset, mask, weight, bias=None, stride=1, padding=0, d
         out = out + bias
     # channels-last memory, NCHW shape: the following BatchNorm/ReLU/conv accept it as is
     return out.view(n, ho, wo, c_out).permute(0, 3, 1, 2)
+
+
+def deform_conv2d_onnx(input, offset, mask, weight, bias=None, stride=1, padding=0, dilation=1):
+    """:func:`deform_conv2d` written with operators ONNX has (opset >= 16), for export only.
+
+    ONNX has no sparse matrices, so the taps are sampled with GridSample instead: bilinear,
+    ``padding_mode="zeros"`` (each neighbour outside the image counts as zero, which also makes a
+    sample at row <= -1 or >= H zero, as DCNv2) and ``align_corners=False`` (pixel p maps to
+    (2p + 1) / size - 1, exact for every size, 1 included). All K taps go through one GridSample
+    call. The weight is applied before or after sampling, whichever samples fewer channels:
+    C_out < C_in projects to K * C_out channels first (as :func:`deform_conv2d` does), otherwise the
+    C_in input channels are sampled and contracted with the weight by a 1x1 convolution.
+    Same arguments and result as :func:`deform_conv2d`.
+    """
+    import torch.nn.functional as F
+
+    stride, padding, dilation = _pair(stride), _pair(padding), _pair(dilation)
+    _check_shapes(input, offset, mask, weight, stride, padding, dilation)
+    h, w = input.shape[2:]
+    c_out, c_in, kh, kw = weight.shape
+    k = kh * kw
+    ho, wo = offset.shape[2:]
+    sy, sx = _sample_positions(offset, (kh, kw), stride, padding, dilation)
+    grid = torch.stack(((2 * sx + 1) / w - 1, (2 * sy + 1) / h - 1), -1)  # (N, K, Ho, Wo, [x, y])
+    if mask is None:
+        mask = offset.new_ones(offset.shape[0], k, ho, wo)
+
+    def sample(image, grid):
+        return F.grid_sample(image, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+
+    if c_out < c_in:
+        # (C_out, C_in, kh, kw) -> K * C_out filters of 1x1; tap k's C_out channels sampled at tap k's grid
+        proj = F.conv2d(input, weight.permute(2, 3, 0, 1).reshape(k * c_out, c_in, 1, 1))
+        taps = sample(proj.reshape(-1, c_out, h, w), grid.reshape(-1, ho, wo, 2))  # (N*K, C_out, Ho, Wo)
+        out = (taps.reshape(-1, k, c_out, ho, wo) * mask.unsqueeze(2)).sum(1)
+        return out if bias is None else out + bias.view(1, c_out, 1, 1)
+    # the K grids stacked along the rows: one call samples every tap of every channel
+    taps = sample(input, grid.reshape(-1, k * ho, wo, 2))  # (N, C_in, K*Ho, Wo)
+    taps = taps.reshape(-1, c_in, k, ho, wo) * mask.unsqueeze(1)
+    return F.conv2d(taps.reshape(-1, c_in * k, ho, wo), weight.reshape(c_out, c_in * k, 1, 1), bias)
 
 
 class DCN(nn.Module):
@@ -192,8 +257,9 @@ class DCN(nn.Module):
     def forward(self, x):
         o1, o2, m = torch.chunk(self.conv_offset_mask(x), 3, dim=1)
         offset = torch.cat((o1, o2), dim=1)
-        return deform_conv2d(x, offset, torch.sigmoid(m), self.weight, self.bias,
-                             self.stride, self.padding, self.dilation)
+        # the sparse product of deform_conv2d has no ONNX form: export traces deform_conv2d_onnx
+        conv = deform_conv2d_onnx if torch.onnx.is_in_onnx_export() else deform_conv2d
+        return conv(x, offset, torch.sigmoid(m), self.weight, self.bias, self.stride, self.padding, self.dilation)
 
     def extra_repr(self):
         return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
