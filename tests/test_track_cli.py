@@ -223,3 +223,25 @@ def test_eval_one_shot_bad_input(shared_data, pets_sequence, tracking_weights, t
     assert_one_line_error(both, "not both", command="eval")
     neither = fairmot("eval", pets_sequence)
     assert_one_line_error(neither, "give RESULTS_DIR", command="eval")
+
+
+def test_onnxruntime_backend_tracks_like_pytorch(pets_frames, tracking_weights, tmp_path):
+    from random_checkpoint import detector_like_model
+
+    from fairmot.export import export_onnx
+    onnx_path = tmp_path / "model.onnx"
+    export_onnx(detector_like_model(), str(onnx_path), input_size=(160, 96))
+    by_onnx = fairmot("track", pets_frames, "--weights", onnx_path, "--backend", "onnxruntime",
+                      "--device", "cpu", "--output", tmp_path / "onnx", "--no-video")
+    assert by_onnx.returncode == 0, by_onnx.stderr
+    by_torch = track(pets_frames, tracking_weights, tmp_path / "torch", "--no-video")
+    onnx_rows = assert_valid_results(tmp_path / "onnx" / "pets8.txt", range(1, 9))
+    torch_rows = load_mot_rows(tmp_path / "torch" / "pets8.txt")
+    np.testing.assert_array_equal(onnx_rows[:, :2], torch_rows[:, :2])  # same tracks, same ids
+    np.testing.assert_allclose(onnx_rows[:, 2:7], torch_rows[:, 2:7], atol=0.02)
+
+    wrong_backend = fairmot("track", pets_frames, "--weights", onnx_path, "--output", tmp_path / "x")
+    assert_one_line_error(wrong_backend, "is an ONNX model", "--backend onnxruntime")
+    wrong_size = fairmot("track", pets_frames, "--weights", onnx_path, "--backend", "onnxruntime",
+                         "--input-size", "320x192", "--output", tmp_path / "x")
+    assert_one_line_error(wrong_size, "exported for input size 160x96")
