@@ -223,6 +223,8 @@ def test_eval_one_shot_bad_input(shared_data, pets_sequence, tracking_weights, t
     assert_one_line_error(both, "not both", command="eval")
     neither = fairmot("eval", pets_sequence)
     assert_one_line_error(neither, "give RESULTS_DIR", command="eval")
+    unknown = fairmot("eval", pets_sequence, "--weights", tracking_weights, "--sequences", "MOT17-02")
+    assert_one_line_error(unknown, "no ground truth for MOT17-02", command="eval")
 
 
 def test_onnxruntime_backend_tracks_like_pytorch(pets_frames, tracking_weights, tmp_path):

@@ -10,7 +10,7 @@ import logging
 import os
 
 from fairmot import evaluation, pipeline
-from fairmot.cli.track import add_tracking_arguments, build_detector, tracker_options
+from fairmot.cli.track import add_tracking_arguments, build_detector, track_and_report, tracker_options
 from fairmot.datasets.mot_format import read_seqinfo
 from fairmot.errors import UserError
 from fairmot.sources import has_mot_frames, open_mot_sequence
@@ -41,7 +41,7 @@ def add_parser(subparsers):
     parser.add_argument("--csv", metavar="FILE", help="write the table as CSV, rates as fractions")
     add_tracking_arguments(parser, weights_required=False, title="one-shot mode (track, then score)")
     oneshot = parser.add_argument_group("one-shot mode output")
-    oneshot.add_argument("--output", metavar="DIR",
+    oneshot.add_argument("--output", metavar="DIR", default="outputs",
                          help="with --weights: folder for the <seq>.txt results (default: outputs)")
     oneshot.add_argument("--video-format", choices=pipeline.VIDEO_FORMATS,
                          help="with --weights: also write an annotated video per sequence")
@@ -50,7 +50,7 @@ def add_parser(subparsers):
 
 def sequences_to_track(gt_root, requested=None):
     """Sequences of ``gt_root`` that have ground truth and images (all of ``requested`` must)."""
-    names = requested or evaluation.find_sequences(gt_root)
+    names = evaluation.select_sequences(gt_root, requested)  # before hours of tracking, not after
     with_frames = [n for n in names if has_mot_frames(os.path.join(gt_root, n))]
     without = [n for n in names if n not in with_frames]
     if requested and without:
@@ -70,20 +70,15 @@ def track_sequences(args):
     if args.results_dir:
         raise UserError("give RESULTS_DIR (score existing results) or --weights (track, then "
                         "score into --output), not both")
-    output = args.output or "outputs"
     options = tracker_options(args)
-    if args.sequences:
-        evaluation.find_sequences(args.gt_root)  # a clear error for a wrong GT_ROOT first
     names = sequences_to_track(args.gt_root, args.sequences)
     detector = build_detector(args)
     for name in names:
         seq_dir = os.path.join(args.gt_root, name)
         start = evaluation.second_half_start(read_seqinfo(seq_dir)["length"]) if args.half else 1
         with open_mot_sequence(seq_dir, start_frame=start) as source:
-            summary = pipeline.track_to_folder(source, detector, output,
-                                               video_format=args.video_format, **options)
-        print(summary.format())
-    return output, names
+            track_and_report(source, detector, args.output, args.video_format, options)
+    return args.output, names
 
 
 def run(args):

@@ -4,8 +4,6 @@ Writes ``<output>/<name>.txt`` (MOTChallenge rows ``frame,id,x,y,w,h,score,-1,-1
 annotated video ``<output>/<name>.avi`` at the source's size and frame rate, frame by frame.
 The tracking options and the detector set-up here are shared with ``fairmot eval --weights``.
 """
-import sys
-
 from fairmot import pipeline
 from fairmot.errors import UserError
 from fairmot.sources import open_source
@@ -83,18 +81,20 @@ def add_parser(subparsers):
     return parser
 
 
+def track_and_report(source, detector, output, video_format, options):
+    """Track ``source`` into ``output`` and print the summary, also when stopped by Ctrl-C."""
+    try:
+        summary = pipeline.track_to_folder(source, detector, output, video_format=video_format, **options)
+    except pipeline.TrackingInterrupted as stop:
+        print(stop.summary.format(), flush=True)
+        raise
+    print(summary.format(), flush=True)
+    return summary
+
+
 def run(args):
     options = tracker_options(args)
     with open_source(args.source, fps=args.fps) as source:
         detector = build_detector(args)
-        try:
-            summary = pipeline.track_to_folder(
-                source, detector, args.output, video_format=None if args.no_video else args.video_format,
-                **options)
-        except pipeline.TrackingInterrupted as stop:
-            print(stop.summary.format(), flush=True)
-            raise
-    print(summary.format())
-    if summary.frames == 0:
-        print(f"fairmot track: warning: no frame of {args.source} could be decoded", file=sys.stderr)
+        track_and_report(source, detector, args.output, None if args.no_video else args.video_format, options)
     return 0
