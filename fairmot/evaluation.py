@@ -248,6 +248,18 @@ def find_sequences(gt_root):
     return names
 
 
+def select_sequences(gt_root, sequences=None):
+    """``sequences`` (each must have ground truth under ``gt_root``), or every sequence there."""
+    available = find_sequences(gt_root)
+    if not sequences:
+        return available
+    unknown = [s for s in sequences if s not in available]
+    if unknown:
+        raise UserError(f"no ground truth for {', '.join(unknown)} under {gt_root} "
+                        f"(available: {', '.join(available)})")
+    return list(sequences)
+
+
 def _load_rows(path, what):
     try:
         return load_mot_rows(path)
@@ -273,13 +285,7 @@ def evaluate_folder(gt_root, results_dir, half=False, sequences=None, progress=F
     sequences: names to score (default: every sequence under gt_root). A result file missing
     for a sequence is an error naming it. Returns :func:`summarize`'s DataFrame.
     """
-    available = find_sequences(gt_root)
-    if sequences:
-        unknown = [s for s in sequences if s not in available]
-        if unknown:
-            raise UserError(f"no ground truth for {', '.join(unknown)} under {gt_root} "
-                            f"(available: {', '.join(available)})")
-        available = list(sequences)
+    available = select_sequences(gt_root, sequences)
     if not os.path.isdir(results_dir):
         raise UserError(f"results folder {results_dir} not found: it should hold <sequence>.txt "
                         "files written by the tracker")

@@ -5,6 +5,7 @@ User-facing errors are raised as :class:`fairmot.errors.UserError` and printed a
 """
 import argparse
 import importlib
+import logging
 import sys
 
 from fairmot.errors import UserError
@@ -17,6 +18,7 @@ COMMANDS = {
     "eval": "eval",
     "export": "export",
     "synth": "synth",
+    "track": "track",
     "train": "train",
 }
 
@@ -31,9 +33,23 @@ def build_parser():
     return parser
 
 
+class _OneLineFormatter(logging.Formatter):
+    """Warnings as ``fairmot COMMAND: warning: message``, like the errors."""
+
+    def __init__(self, command):
+        super().__init__()
+        self.command = command
+
+    def format(self, record):
+        return f"fairmot {self.command}: {record.levelname.lower()}: {record.getMessage()}"
+
+
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_OneLineFormatter(args.command))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
     try:
         return int(args._run(args) or 0)
     except UserError as err:

@@ -153,7 +153,20 @@ def infer_model_config(state_dict, meta=None):
     if missing:
         raise UserError(f"checkpoint lacks the FairMOT head(s) {', '.join(missing)} "
                         f"(found heads: {', '.join(sorted(heads)) or 'none'}); a tracking model needs hm, wh and id")
+    check_head_channels(heads)
     return arch, heads, head_conv
+
+
+# channels each head may have: one class (pedestrian); wh as ltrb distances or width/height
+HEAD_CHANNELS = {"hm": (1,), "wh": (4, 2), "reg": (2,)}
+
+
+def check_head_channels(heads):
+    """UserError naming the head whose output channels FairMOT's decoding cannot use."""
+    for name, allowed in HEAD_CHANNELS.items():
+        if name in heads and heads[name] not in allowed:
+            raise UserError(f"checkpoint head {name!r} has {heads[name]} output channels, a FairMOT "
+                            f"model has {' or '.join(map(str, allowed))}: is it a FairMOT tracking checkpoint?")
 
 
 def model_from_checkpoint(path, map_location="cpu"):
