@@ -116,7 +116,6 @@ def track_source(source, detector, tracker, results=None, video=None, summary=No
     with bar, redirect, _StopAtFrameEnd() as stop:
         try:
             for index, frame, t_read in _timed(source):
-                t1 = time.perf_counter()
                 boxes, embeddings = detector(frame)
                 t2 = time.perf_counter()
                 tracks = filter_tracks(tracker.update(boxes, embeddings), min_box_area, max_aspect_ratio)

@@ -237,6 +237,7 @@ def test_onnxruntime_backend_tracks_like_pytorch(pets_frames, tracking_weights, 
                       "--device", "cpu", "--output", tmp_path / "onnx", "--no-video")
     assert by_onnx.returncode == 0, by_onnx.stderr
     by_torch = track(pets_frames, tracking_weights, tmp_path / "torch", "--no-video")
+    assert by_torch.returncode == 0, by_torch.stderr
     onnx_rows = assert_valid_results(tmp_path / "onnx" / "pets8.txt", range(1, 9))
     torch_rows = load_mot_rows(tmp_path / "torch" / "pets8.txt")
     np.testing.assert_array_equal(onnx_rows[:, :2], torch_rows[:, :2])  # same tracks, same ids
