@@ -21,6 +21,14 @@ def parse_input_size(text):
     return width, height
 
 
+def training_input_size(weights, default=(1088, 608)):
+    """The input size a checkpoint was trained at (recorded by ``fairmot train``), else ``default``."""
+    from .models import read_checkpoint
+    _, meta = read_checkpoint(weights)
+    size = (meta.get("config") or {}).get("input_size")
+    return tuple(size) if size else default
+
+
 def resolve_device(device="auto"):
     if device in (None, "auto"):
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")

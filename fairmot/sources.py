@@ -197,7 +197,35 @@ def open_mot_sequence(seq_dir, start_frame=1):
                                size=size, start_frame=start_frame)
 
 
-def open_source(path, fps=None, start_frame=1):
+class FrameRange(FrameSource):
+    """The frames of ``source`` up to ``end_frame`` (inclusive), with the source's frame numbers."""
+
+    def __init__(self, source, end_frame):
+        super().__init__()
+        self.source, self.end_frame = source, int(end_frame)
+        self.name, self.fps, self.size = source.name, source.fps, source.size
+        first = getattr(source, "start_frame", 1)
+        self.length = max(min(source.length, self.end_frame - first + 1), 0)
+
+    @property
+    def skipped(self):
+        return self.source.skipped
+
+    @skipped.setter
+    def skipped(self, value):  # FrameSource.__init__ sets it; the wrapped source counts
+        pass
+
+    def __iter__(self):
+        for index, frame in self.source:
+            if index > self.end_frame:
+                return
+            yield index, frame
+
+    def close(self):
+        self.source.close()
+
+
+def open_source(path, fps=None, start_frame=1, end_frame=None):
     """Open ``path`` as a :class:`FrameSource`.
 
     - a folder with ``seqinfo.ini``: a MOTChallenge sequence (frame rate from seqinfo.ini);
@@ -205,7 +233,8 @@ def open_source(path, fps=None, start_frame=1):
     - a file: a video (anything OpenCV's VideoCapture reads).
 
     ``fps`` overrides the source's frame rate (image folders have none: 30 by default).
-    ``start_frame`` starts at that frame (1-based), keeping the source's frame numbers.
+    ``start_frame`` starts at that frame (1-based), keeping the source's frame numbers;
+    ``end_frame`` stops after that one.
     Raises :class:`UserError` with one clear line for anything that cannot be read.
     """
     path = os.fspath(path)
@@ -235,6 +264,10 @@ def open_source(path, fps=None, start_frame=1):
         except OSError as err:
             raise UserError(f"cannot open source {path}: {err.strerror}") from None
         source = VideoSource(path, start_frame)
+    if end_frame is not None:
+        if end_frame < start_frame:
+            raise UserError(f"frame range {start_frame}-{end_frame} is empty")
+        source = FrameRange(source, end_frame)
     if fps:
         if fps <= 0:
             raise UserError(f"frame rate must be positive, got {fps}")

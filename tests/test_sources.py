@@ -153,3 +153,11 @@ def test_video_writer_size_fps_and_resize(tmp_path, pets_frames):
         assert sum(1 for _ in iter(lambda: cap.read()[0] or None, None)) == 2
     with pytest.raises(UserError, match="unsupported extension"):
         VideoWriter(str(tmp_path / "out.gif"), 10, (480, 360))
+
+
+def test_frame_range_keeps_the_source_frame_numbers(shared_data):
+    source = open_source(f"{shared_data}/PETS09-S2L1", start_frame=401, end_frame=404)
+    assert (source.length, source.fps, source.size) == (4, 10.0, (480, 360))
+    assert [index for index, _ in source] == [401, 402, 403, 404]
+    with pytest.raises(UserError, match="empty"):
+        open_source(f"{shared_data}/PETS09-S2L1", start_frame=10, end_frame=9)

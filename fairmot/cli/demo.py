@@ -11,7 +11,6 @@ import time
 
 DEMO_WEIGHTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "weights",
                             "demo_resdcn18w32_synth.pth")
-DEMO_INPUT_SIZE = (320, 192)  # the size the demo model was trained at
 
 
 def add_parser(subparsers):
@@ -21,14 +20,14 @@ def add_parser(subparsers):
     p.add_argument("--frames", type=int, default=150, help="clip length in frames (default 150)")
     p.add_argument("--seed", type=int, default=1, help="clip seed (default 1; the model was trained on seed 0)")
     p.add_argument("--weights", default=DEMO_WEIGHTS, help="a FairMOT checkpoint (default: the bundled model)")
-    p.add_argument("--input-size", default=None, help="network input WxH (default 320x192 for the bundled model)")
+    p.add_argument("--input-size", default=None, help="network input WxH (default: the size the model was trained at)")
     p.add_argument("--device", default="auto")
     return p
 
 
 def run(args):
     from fairmot.datasets.synthetic import SynthConfig, write_sequence
-    from fairmot.detector import Detector, parse_input_size
+    from fairmot.detector import Detector, parse_input_size, training_input_size
     from fairmot.errors import UserError
     from fairmot.evaluation import evaluate_folder, format_table, write_json
     from fairmot.pipeline import prepare_output_dir, track_to_folder
@@ -46,7 +45,7 @@ def run(args):
     print(f"generated {seq_dir}: {args.frames} frames of {config.width}x{config.height}, "
           f"{people} ground-truth boxes")
 
-    input_size = parse_input_size(args.input_size) if args.input_size else DEMO_INPUT_SIZE
+    input_size = parse_input_size(args.input_size) if args.input_size else training_input_size(args.weights)
     detector = Detector(args.weights, input_size, args.device)
     summary = track_to_folder(open_source(seq_dir), detector, args.output, video_format="avi")
     print(summary.format())

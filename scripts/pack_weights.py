@@ -1,0 +1,51 @@
+#!/usr/bin/env python
+"""Shrink a training checkpoint to an inference one: network weights and what is needed to use
+them (arch, heads, head_conv, training input size); no optimizer or loss state. Tensors larger
+than --min-half-numel are stored in float16 (loaded back as float32), which halves the size.
+
+    python scripts/pack_weights.py runs/synth/model_last.pth fairmot/weights/demo_resdcn18w32_synth.pth
+
+Prints the largest difference of the raw head outputs between the two on a test input.
+"""
+import argparse
+import os
+import sys
+
+import torch
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("source")
+    parser.add_argument("target")
+    parser.add_argument("--min-half-numel", type=int, default=4096,
+                        help="store tensors with at least this many values in float16 (0: keep float32)")
+    args = parser.parse_args()
+
+    from fairmot.models import model_from_checkpoint, read_checkpoint
+    from fairmot.models.checkpoint import infer_model_config
+    from fairmot.trainer import save_atomically
+
+    state_dict, meta = read_checkpoint(args.source)
+    arch, heads, head_conv = infer_model_config(state_dict, meta)
+    half = args.min_half_numel > 0
+    packed = {k: (v.half() if half and v.is_floating_point() and v.numel() >= args.min_half_numel else v)
+              for k, v in state_dict.items()}
+    config = meta.get("config", {})
+    out = {"epoch": meta.get("epoch"), "state_dict": packed, "arch": arch, "heads": heads, "head_conv": head_conv,
+           "config": {k: config[k] for k in ("input_size", "ltrb", "data") if k in config}}
+    os.makedirs(os.path.dirname(os.path.abspath(args.target)), exist_ok=True)
+    save_atomically(out, args.target)
+
+    x = torch.rand(1, 3, *reversed(tuple(config.get("input_size", (320, 192)))), generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        a = model_from_checkpoint(args.source)(x)
+        b = model_from_checkpoint(args.target)(x)
+    worst = max(((a[k] - b[k]).abs().max() / a[k].abs().max()).item() for k in a)
+    print(f"{args.target}: {os.path.getsize(args.target) / 2**20:.1f} MiB ({arch}, heads {heads}); "
+          f"largest relative output difference {worst:.2e}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
