@@ -91,11 +91,11 @@ def profile(config, threads):
         t0 = time.perf_counter()
         model(x)
         total = time.perf_counter() - t0
-        spent = dict(spent)  # the profiled run below must not add to it
+        measured = dict(spent)  # the hooks keep adding to ``spent`` during the profiled run below
         with torch_profile(activities=[ProfilerActivity.CPU]) as prof:
             model(x)
     print(f"\nwhere the time goes: {config}, one forward {total:.3f} s")
-    for k, v in spent.items():
+    for k, v in measured.items():
         print(f"  {k:40s} {v:7.3f} s  {100 * v / total:5.1f}%")
     events = prof.key_averages()
     rows = sorted(events, key=lambda e: e.cpu_time_total, reverse=True)
