@@ -28,15 +28,20 @@ def _rss_mb():
     return float("nan")
 
 
-def run_one(config, runs, warmup, threads):
+def model_and_input(config, threads):
+    """``ARCH@WxH`` -> (a fresh model in eval mode, a random input of that size)."""
     import torch
     from fairmot.models import create_model
     if threads:
         torch.set_num_threads(threads)
     arch, size = config.split("@")
     width, height = (int(v) for v in size.split("x"))
-    model = create_model(arch).eval()
-    x = torch.rand(1, 3, height, width)
+    return create_model(arch).eval(), torch.rand(1, 3, height, width)
+
+
+def run_one(config, runs, warmup, threads):
+    import torch
+    model, x = model_and_input(config, threads)
     rss_model = _rss_mb()
     times = []
     with torch.inference_mode():
@@ -56,13 +61,8 @@ def profile(config, threads):
     import torch
     from torch.profiler import ProfilerActivity
     from torch.profiler import profile as torch_profile
-    from fairmot.models import DCN, create_model
-    if threads:
-        torch.set_num_threads(threads)
-    arch, size = config.split("@")
-    width, height = (int(v) for v in size.split("x"))
-    model = create_model(arch).eval()
-    x = torch.rand(1, 3, height, width)
+    from fairmot.models import DCN
+    model, x = model_and_input(config, threads)
     parts = {"backbone": [getattr(model, "base", None)], "dla_up": [getattr(model, "dla_up", None)],
              "ida_up": [getattr(model, "ida_up", None)], "heads": [getattr(model, h) for h in model.heads]}
     spent = {k: 0.0 for k in list(parts) + ["deformable convs (in dla_up+ida_up)", "  offset/mask convs"]}
