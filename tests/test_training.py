@@ -87,3 +87,25 @@ def test_train_cli_errors_are_one_line(tmp_path):
                            "--output", str(tmp_path / "o")], capture_output=True, text=True)
     assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     assert "none.json" in proc.stderr
+
+
+def test_load_model_with_other_heads_needs_reinit_heads(synth_data, tmp_path):
+    from fairmot.errors import UserError
+    from fairmot.models import create_model
+    # a CenterNet-like checkpoint: 80-class heatmap, wh=2 and no identity head
+    donor = create_model("resdcn_18_w32", {"hm": 80, "wh": 2, "reg": 2}, head_conv=16)
+    path = tmp_path / "ctdet.pth"
+    torch.save({"epoch": 140, "state_dict": donor.state_dict()}, path)
+    with pytest.raises(UserError, match=r"hm\.2\.weight.*--reinit-heads"):
+        Trainer(TrainConfig(data=synth_data, output=str(tmp_path / "a"), **TINY, load_model=str(path)))
+    trainer = Trainer(TrainConfig(data=synth_data, output=str(tmp_path / "b"), **TINY, load_model=str(path),
+                                  reinit_heads=True))
+    # the backbone comes from the checkpoint, the mismatched heads start fresh
+    assert torch.equal(trainer.model.layer1[0].conv1.weight, donor.layer1[0].conv1.weight)
+    assert trainer.model.hm[2].weight.shape[0] == 1 and trainer.model.id[2].weight.shape[0] == 128
+    # a different backbone is never papered over
+    other = create_model("resdcn_18", head_conv=16)
+    torch.save(other.state_dict(), path)
+    with pytest.raises(UserError, match="layer1"):
+        Trainer(TrainConfig(data=synth_data, output=str(tmp_path / "c"), **TINY, load_model=str(path),
+                            reinit_heads=True))
