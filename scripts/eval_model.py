@@ -14,6 +14,7 @@ that range.
 import argparse
 import os
 import sys
+import tempfile
 
 import numpy as np
 
@@ -21,6 +22,40 @@ import numpy as np
 def parse_range(text):
     first, _, last = text.partition("-")
     return int(first), int(last)
+
+
+class RecordingDetector:
+    """One network pass per frame: keeps every box down to ``low`` (for AP) and hands the tracking
+    pipeline only those above its own threshold (``conf_thres``, set by the pipeline)."""
+
+    def __init__(self, detector, low=0.01):
+        self.detector, self.conf_thres, self.recorded = detector, low, []
+        detector.conf_thres = low
+
+    @property
+    def timings(self):
+        return self.detector.timings
+
+    def __call__(self, frame):
+        boxes, embeddings = self.detector(frame)
+        self.recorded.append(boxes)
+        keep = boxes[:, 4] > self.conf_thres
+        return boxes[keep], embeddings[keep]
+
+
+class IndexRecorder:
+    """A frame source that remembers the frame numbers it handed out (in order)."""
+
+    def __init__(self, source):
+        self.source, self.indices = source, []
+
+    def __getattr__(self, name):  # name, fps, size, length, skipped: the wrapped source's
+        return getattr(self.source, name)
+
+    def __iter__(self):
+        for index, frame in self.source:
+            self.indices.append(index)
+            yield index, frame
 
 
 def main():
@@ -34,20 +69,19 @@ def main():
     parser.add_argument("--output", help="keep the tracking results here")
     args = parser.parse_args()
 
-    from fairmot.datasets.mot_format import load_mot_rows, split_by_frame
+    from fairmot.datasets.mot_format import MotResultWriter, load_mot_rows, split_by_frame
     from fairmot.detection_eval import average_precision
     from fairmot.detector import Detector, parse_input_size, training_input_size
     from fairmot.evaluation import evaluate_sequence, format_table, is_mot16_style, summarize
     from fairmot.pipeline import track_source
     from fairmot.sources import open_source
     from fairmot.trackers import JDETracker
-    from fairmot.datasets.mot_format import MotResultWriter
 
     first, last = args.frames or (1, None)
     input_size = parse_input_size(args.input_size) if args.input_size else training_input_size(args.weights)
-    detector = Detector(args.weights, input_size, conf_thres=0.01)  # AP needs the low scores too
+    network = Detector(args.weights, input_size)
     detections, ground_truth, accumulators = {}, {}, {}
-    out_dir = args.output or os.path.join("/tmp", "fairmot-eval-model")
+    out_dir = args.output or tempfile.mkdtemp(prefix="fairmot-eval-")
     os.makedirs(out_dir, exist_ok=True)
     for seq in args.sequences:
         gt_all = load_mot_rows(os.path.join(seq, "gt", "gt.txt"))
@@ -55,10 +89,14 @@ def main():
             gt_all = gt_all[(gt_all[:, 0] >= first) & (gt_all[:, 0] <= last)]
         mot16 = is_mot16_style(gt_all)
         gt = split_by_frame(gt_all)
-        source = open_source(seq, start_frame=first, end_frame=last)
+        source = IndexRecorder(open_source(seq, start_frame=first, end_frame=last))
         name = source.name
-        for index, frame in source:
-            boxes, _ = detector(frame)
+        detector = RecordingDetector(network)
+        result_path = os.path.join(out_dir, f"{name}.txt")
+        with MotResultWriter(result_path) as results:
+            track_source(source, detector, JDETracker(conf_thres=args.conf_thres, frame_rate=source.fps),
+                         results, progress=False)
+        for index, boxes in zip(source.indices, detector.recorded):
             rows = gt.get(index, np.zeros((0, 10)))
             scored = rows[:, 6] != 0
             if mot16:
@@ -67,14 +105,6 @@ def main():
             xyxy[:, 2:] += xyxy[:, :2]
             detections[(name, index)] = boxes
             ground_truth[(name, index)] = (xyxy, ~scored)
-        # tracking over the same frames
-        detector.conf_thres = args.conf_thres
-        source = open_source(seq, start_frame=first, end_frame=last)
-        result_path = os.path.join(out_dir, f"{name}.txt")
-        with MotResultWriter(result_path) as results:
-            track_source(source, detector, JDETracker(conf_thres=args.conf_thres, frame_rate=source.fps),
-                         results, progress=False)
-        detector.conf_thres = 0.01
         accumulators[name] = evaluate_sequence(gt_all, load_mot_rows(result_path), name=name)
     ap = average_precision(detections, ground_truth)
     print(f"detection AP50 {ap['ap']:.3f} (recall {ap['recall']:.3f} at score 0.01; {ap['num_gt']} people "
