@@ -24,6 +24,11 @@ def _distributed():
     return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
 
 
+def _at_least_float32(x):
+    """Half-precision (AMP) outputs are scored in float32; float32/float64 stay as they are."""
+    return x.float() if x.dtype in (torch.float16, torch.bfloat16) else x
+
+
 def focal_loss_sum(pred, gt):
     """CenterNet's penalty-reduced focal loss (alpha 2, beta 4), summed; pred already in (0, 1).
 
@@ -69,13 +74,13 @@ class MotLoss(nn.Module):
     def _terms(self, outputs, batch):
         """(sum, count) of each loss term on this process's part of the batch."""
         mask = batch["reg_mask"]
-        hm = torch.clamp(torch.sigmoid(outputs["hm"].float()), min=1e-4, max=1 - 1e-4)
+        hm = torch.clamp(torch.sigmoid(_at_least_float32(outputs["hm"])), min=1e-4, max=1 - 1e-4)
         terms = {"hm": focal_loss_sum(hm, batch["hm"]),
-                 "wh": masked_l1_sum(outputs["wh"].float(), mask, batch["ind"], batch["wh"])}
+                 "wh": masked_l1_sum(_at_least_float32(outputs["wh"]), mask, batch["ind"], batch["wh"])}
         if "reg" in outputs:
-            terms["off"] = masked_l1_sum(outputs["reg"].float(), mask, batch["ind"], batch["reg"])
+            terms["off"] = masked_l1_sum(_at_least_float32(outputs["reg"]), mask, batch["ind"], batch["reg"])
         # identity: embeddings at labelled object centres, normalised and scaled, classified
-        emb = gather_at(outputs["id"].float(), batch["ind"])
+        emb = gather_at(_at_least_float32(outputs["id"]), batch["ind"])
         labelled = (mask > 0) & (batch["ids"] >= 0)
         logits = self.classifier(self.emb_scale * F.normalize(emb[labelled], dim=1))
         id_sum = F.cross_entropy(logits, batch["ids"][labelled], reduction="sum")

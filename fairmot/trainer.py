@@ -49,6 +49,7 @@ class TrainConfig:
     seed: int = 0
     augment: bool = True
     amp: bool = True              # mixed precision, CUDA only
+    float64: bool = False         # double precision: numerical checks (e.g. DDP against one process)
     sync_bn: bool = False
     save_every: int = 0           # also keep model_<epoch>.pth every N epochs (always at lr steps)
     load_model: str = None        # initial weights: FairMOT/CenterNet checkpoint or ImageNet DLA-34
@@ -126,7 +127,8 @@ class Trainer:
             torch.cuda.set_device(self.device)
         if cfg.batch_size % self.info.world_size:
             raise UserError(f"batch size {cfg.batch_size} must be divisible by the {self.info.world_size} processes")
-        self.amp = cfg.amp and self.device.type == "cuda"
+        self.amp = cfg.amp and self.device.type == "cuda" and not cfg.float64
+        self.dtype = torch.float64 if cfg.float64 else torch.float32
         seed_everything(cfg.seed)
         if self.info.is_main:
             os.makedirs(cfg.output, exist_ok=True)
@@ -140,7 +142,7 @@ class Trainer:
             self._load_initial_weights(cfg.load_model)
         if cfg.sync_bn and self.info.enabled:
             self.model = fdist.convert_sync_batchnorm(self.model, self.device.type)
-        self.module = ModelWithLoss(self.model, self.loss).to(self.device)
+        self.module = ModelWithLoss(self.model, self.loss).to(self.device, self.dtype)
         # as the original: Adam over the network, the loss parameters added as a second group
         self.optimizer = torch.optim.Adam(self.model.parameters(), cfg.lr)
         self.optimizer.add_param_group({"params": list(self.loss.parameters())})
@@ -229,7 +231,8 @@ class Trainer:
         for step, batch in enumerate(loader):
             if step >= steps:
                 break
-            batch = {k: v.to(self.device, non_blocking=True) for k, v in batch.items()}
+            batch = {k: v.to(self.device, self.dtype if v.is_floating_point() else v.dtype, non_blocking=True)
+                     for k, v in batch.items()}
             with torch.autocast(device_type=self.device.type, dtype=torch.float16, enabled=self.amp):
                 loss, stats = self.ddp(batch)
             if not math.isfinite(stats["loss"]):

@@ -52,34 +52,24 @@ def test_training_reduces_the_loss_and_checkpoints_load_for_tracking(synth_data,
     assert model.arch == "resdcn_18_w32" and model.heads["id"] == 128
 
 
-def _steps(path):
-    return [json.loads(line) for line in open(path)]
+CHECK_DDP = os.path.join(os.path.dirname(__file__), "..", "scripts", "check_ddp.py")
 
 
 def test_two_process_ddp_follows_the_single_process_loss_curve(synth_data, tmp_path):
-    common = ["train", "--data", synth_data, "--arch", "resdcn_18_w32", "--head-conv", "16",
-              "--input-size", "128x96", "--batch-size", "4", "--epochs", "2", "--lr", "1e-4",
-              "--num-workers", "0", "--seed", "3", "--max-steps-per-epoch", "10", "--log-steps", "--sync-bn"]
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    single = subprocess.run([sys.executable, "-m", "fairmot", *common, "--output", str(tmp_path / "one")],
-                            capture_output=True, text=True, env=env)
-    assert single.returncode == 0, single.stderr[-2000:]
-    ddp = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-                          "-m", "fairmot", *common, "--output", str(tmp_path / "two")],
-                         capture_output=True, text=True, env=env)
-    assert ddp.returncode == 0, ddp.stderr[-2000:]
-    a, b = _steps(tmp_path / "one" / "steps.jsonl"), _steps(tmp_path / "two" / "steps.jsonl")
-    assert len(a) == len(b) == 20
-    terms = ("loss", "hm_loss", "wh_loss", "off_loss", "id_loss")
-    # the same global batch gives the same loss (global normalisers, synchronised BatchNorm) ...
-    for term in terms:
-        assert b[0][term] == pytest.approx(a[0][term], rel=1e-6), term
-    # ... and the same updates: float32 rounding differences only, which Adam amplifies on
-    # gradients that are zero in exact arithmetic (scale-invariant BatchNorm weights)
-    for i, (x, y) in enumerate(zip(a, b)):
-        for term in ("loss", "id_loss"):
-            tol = 1e-4 if i < 4 else 2e-2
-            assert y[term] == pytest.approx(x[term], rel=tol), (x["epoch"], x["step"], term, x[term], y[term])
+    # float64, so that the comparison shows the arithmetic, not rounding: in float32 Adam turns
+    # rounding-level gradient differences into full steps and two one-process runs with different
+    # thread counts already drift 1e-2 apart in 20 steps (scripts/check_ddp.py --threads-control)
+    out = tmp_path / "ddp.json"
+    done = subprocess.run([sys.executable, CHECK_DDP, "--data", synth_data, "--float64", "--lr", "1e-4",
+                           "--steps", "20", "--json", str(out)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.load(open(out))
+    one, two = result["curves"]["one process"], result["curves"]["2 processes"]
+    assert len(one) == len(two) == 20
+    assert one[-1]["loss"] < 0.9 * one[0]["loss"]  # the curve moves: the runs really train
+    # the same global batch (global normalisers, synchronised BatchNorm, averaged gradients)
+    # gives the same loss terms at every step
+    assert max(result["relative_differences"]["2 processes"]) < 1e-9
 
 
 def test_train_cli_errors_are_one_line(tmp_path):

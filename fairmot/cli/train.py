@@ -30,6 +30,8 @@ def add_parser(subparsers):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-augment", dest="augment", action="store_false", help="no HSV/affine/flip augmentation")
     p.add_argument("--no-amp", dest="amp", action="store_false", help="no mixed precision on CUDA")
+    p.add_argument("--float64", action="store_true",
+                   help="train in double precision (slow): for numerical checks, e.g. DDP against one process")
     p.add_argument("--sync-bn", action="store_true", help="BatchNorm statistics over all processes")
     p.add_argument("--save-every", type=int, default=0, help="also keep model_<epoch>.pth every N epochs")
     p.add_argument("--load-model", help="initial weights: FairMOT/CenterNet checkpoint or ImageNet DLA-34")
@@ -52,7 +54,7 @@ def run(args):
         data=args.data, output=args.output, arch=args.arch, head_conv=args.head_conv, reid_dim=args.reid_dim,
         ltrb=args.ltrb, input_size=parse_input_size(args.input_size), batch_size=args.batch_size, lr=args.lr,
         epochs=args.epochs, lr_steps=_int_list(args.lr_step), num_workers=args.num_workers, seed=args.seed,
-        augment=args.augment, amp=args.amp, sync_bn=args.sync_bn, save_every=args.save_every,
+        augment=args.augment, amp=args.amp, float64=args.float64, sync_bn=args.sync_bn, save_every=args.save_every,
         load_model=args.load_model, reinit_heads=args.reinit_heads, resume=args.resume, device=args.device,
         max_steps_per_epoch=args.max_steps_per_epoch, log_steps=args.log_steps)
     try:
