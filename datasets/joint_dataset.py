@@ -41,13 +41,15 @@ class JointDataset(Dataset):
     """
 
     def __init__(self, paths, root, img_size=(1088, 608), augment=False, ltrb=True,
-                 max_objs=MAX_OBJECTS, down_ratio=4, num_classes=1, seed=0, progress=True):
+                 max_objs=MAX_OBJECTS, down_ratio=4, num_classes=1, seed=0, progress=True,
+                 scale_range=(0.5, 1.2)):
         if not paths:
             raise UserError("no training datasets given: the data config's 'train' is empty")
         self.width, self.height = img_size
         if self.width % down_ratio or self.height % down_ratio:
             raise UserError(f"input size {img_size} must be a multiple of {down_ratio}")
         self.augment = augment
+        self.scale_range = tuple(scale_range)  # random affine zoom; the original's (0.5, 1.2)
         self.ltrb = ltrb
         self.max_objs = max_objs
         self.down_ratio = down_ratio
@@ -117,7 +119,7 @@ class JointDataset(Dataset):
         img, ratio, pad_w, pad_h = letterbox(img, self.height, self.width)
         boxes = normalised_to_letterbox(labels[:, 2:6], w0, h0, ratio, pad_w, pad_h)
         if self.augment:
-            img, boxes, keep, _ = random_affine(img, boxes, rng)
+            img, boxes, keep, _ = random_affine(img, boxes, rng, scale=self.scale_range)
             labels = labels[keep]
         out = labels.copy()
         out[:, 2:6] = xyxy_to_normalised(boxes, self.width, self.height)

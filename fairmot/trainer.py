@@ -48,6 +48,7 @@ class TrainConfig:
     num_workers: int = 8
     seed: int = 0
     augment: bool = True
+    scale_range: tuple = (0.5, 1.2)  # random affine zoom range (the original's)
     amp: bool = True              # mixed precision, CUDA only
     float64: bool = False         # double precision: numerical checks (e.g. DDP against one process)
     sync_bn: bool = False
@@ -135,6 +136,7 @@ class Trainer:
 
         self.dataset = JointDataset.from_config(cfg.data, "train", img_size=tuple(cfg.input_size),
                                                 augment=cfg.augment, ltrb=cfg.ltrb, seed=cfg.seed,
+                                                scale_range=tuple(cfg.scale_range),
                                                 progress=self.info.is_main)
         self.model = create_model(cfg.arch, cfg.heads(), cfg.head_conv)
         self.loss = MotLoss(self.dataset.nID, cfg.reid_dim, **{f"{k}_weight": v for k, v in cfg.loss_weights.items()})

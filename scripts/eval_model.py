@@ -96,6 +96,9 @@ def main():
         with MotResultWriter(result_path) as results:
             track_source(source, detector, JDETracker(conf_thres=args.conf_thres, frame_rate=source.fps),
                          results, progress=False)
+        if len(gt_all) == 0:
+            print(f"{name}: no ground truth in these frames, not scored (results in {result_path})")
+            continue
         for index, boxes in zip(source.indices, detector.recorded):
             rows = gt.get(index, np.zeros((0, 10)))
             scored = rows[:, 6] != 0
@@ -106,6 +109,8 @@ def main():
             detections[(name, index)] = boxes
             ground_truth[(name, index)] = (xyxy, ~scored)
         accumulators[name] = evaluate_sequence(gt_all, load_mot_rows(result_path), name=name)
+    if not accumulators:
+        return 0
     ap = average_precision(detections, ground_truth)
     print(f"detection AP50 {ap['ap']:.3f} (recall {ap['recall']:.3f} at score 0.01; {ap['num_gt']} people "
           f"in {len(ground_truth)} frames, input {input_size[0]}x{input_size[1]})")

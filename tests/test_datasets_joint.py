@@ -104,6 +104,17 @@ def test_augmented_boxes_follow_the_image(two_datasets):
     assert checked >= 4
 
 
+def test_scale_range_sets_the_zoom_of_the_augmentation(two_datasets):
+    root, paths = two_datasets
+    heights = {}
+    for zoom in (0.5, 1.0):
+        ds = JointDataset(paths, str(root), img_size=SIZE, augment=True, progress=False, scale_range=(zoom, zoom))
+        _, labels = ds.load_sample(3)  # detection box 0.2 x 0.6 of the frame, near the centre
+        heights[zoom] = labels[0, 5]
+    # up to the small random rotation/shear, the box scales with the zoom
+    assert heights[1.0] / heights[0.5] == pytest.approx(2.0, rel=0.1)
+
+
 def test_errors_for_missing_images_and_labels(two_datasets):
     root, paths = two_datasets
     os.remove(root / "labels_with_ids" / "ident" / "001.txt")

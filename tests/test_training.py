@@ -77,6 +77,10 @@ def test_train_cli_errors_are_one_line(tmp_path):
                            "--output", str(tmp_path / "o")], capture_output=True, text=True)
     assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     assert "none.json" in proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "fairmot", "train", "--data", str(tmp_path / "none.json"),
+                           "--output", str(tmp_path / "o"), "--scale-range", "1.2,0.5"], capture_output=True, text=True)
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert "--scale-range" in proc.stderr
 
 
 def test_load_model_with_other_heads_needs_reinit_heads(synth_data, tmp_path):

@@ -11,6 +11,16 @@ def _int_list(text):
         raise UserError(f"--lr-step {text!r}: expected comma-separated epochs, e.g. 20 or 20,27") from None
 
 
+def _scale_range(text):
+    try:
+        low, high = (float(v) for v in text.split(","))
+    except ValueError:
+        raise UserError(f"--scale-range {text!r}: expected MIN,MAX, e.g. 0.5,1.2") from None
+    if not 0 < low <= high:
+        raise UserError(f"--scale-range {text!r}: need 0 < MIN <= MAX")
+    return low, high
+
+
 def add_parser(subparsers):
     p = subparsers.add_parser(
         "train", help="train a FairMOT network on JDE-format data",
@@ -28,6 +38,9 @@ def add_parser(subparsers):
     p.add_argument("--lr-step", default="20", help="epochs after which lr x 0.1, comma-separated (default 20)")
     p.add_argument("--num-workers", type=int, default=8)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--scale-range", default="0.5,1.2",
+                   help="MIN,MAX zoom of the random affine augmentation (default 0.5,1.2 as the original); "
+                        "raise MAX when test scenes show people larger than any in the training images")
     p.add_argument("--no-augment", dest="augment", action="store_false", help="no HSV/affine/flip augmentation")
     p.add_argument("--no-amp", dest="amp", action="store_false", help="no mixed precision on CUDA")
     p.add_argument("--float64", action="store_true",
@@ -54,7 +67,8 @@ def run(args):
         data=args.data, output=args.output, arch=args.arch, head_conv=args.head_conv, reid_dim=args.reid_dim,
         ltrb=args.ltrb, input_size=parse_input_size(args.input_size), batch_size=args.batch_size, lr=args.lr,
         epochs=args.epochs, lr_steps=_int_list(args.lr_step), num_workers=args.num_workers, seed=args.seed,
-        augment=args.augment, amp=args.amp, float64=args.float64, sync_bn=args.sync_bn, save_every=args.save_every,
+        augment=args.augment, scale_range=_scale_range(args.scale_range), amp=args.amp, float64=args.float64,
+        sync_bn=args.sync_bn, save_every=args.save_every,
         load_model=args.load_model, reinit_heads=args.reinit_heads, resume=args.resume, device=args.device,
         max_steps_per_epoch=args.max_steps_per_epoch, log_steps=args.log_steps)
     try:
