@@ -20,9 +20,8 @@ from fairmot.errors import UserError
 
 from .jde import tlwh_to_label_rows
 from .jde_writer import ConversionSummary, JdeWriter
-from .mot_format import load_mot_rows, read_seqinfo, split_by_frame
+from .mot_format import GT_FORMATS, load_mot_rows, read_seqinfo, split_by_frame
 
-GT_FORMATS = ("auto", "mot15", "mot16")
 PEDESTRIAN = 1
 
 
@@ -136,7 +135,7 @@ def convert_mot(parts, out_dir, name, gt_format="auto", min_visibility=0.0, labe
 
     # rows outside every part's frames are not converted; identities count only kept rows
     in_parts = {}
-    for d, (info, rows) in sequences.items():
+    for d, (_, rows) in sequences.items():
         mask = np.zeros(len(rows), bool)
         for p in parts:
             if p.seq_dir == d:

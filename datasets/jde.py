@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from fairmot.errors import UserError
+from fairmot.utils.atomic import atomic_write_text
 
 IMAGES_DIR = "images"
 LABELS_DIR = "labels_with_ids"
@@ -158,11 +159,7 @@ def update_data_config(json_path, root, train=None, test=None):
         config["test"].update(old.get("test", {}))
     config["train"].update(train or {})
     config["test"].update(test or {})
-    tmp = json_path + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(config, f, indent=2)
-        f.write("\n")
-    os.replace(tmp, json_path)
+    atomic_write_text(json_path, json.dumps(config, indent=2) + "\n")
     return config
 
 

@@ -23,8 +23,7 @@ from tqdm import tqdm
 
 from fairmot.errors import UserError
 
-from .augment import (augment_hsv, hflip, letterbox, normalised_to_letterbox, random_affine,
-                      xyxy_to_normalised)
+from .augment import augment_hsv, hflip, letterbox, normalised_to_letterbox, random_affine, xyxy_to_normalised
 from .jde import label_path_for, load_data_config, parse_label_file, read_list_file
 from .targets import MAX_OBJECTS, build_targets
 

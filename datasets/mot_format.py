@@ -9,6 +9,9 @@ import os
 
 import numpy as np
 
+# ground-truth row formats: mot15 (every row a pedestrian), mot16 (MOT16/17/20 mark + class), auto
+GT_FORMATS = ("auto", "mot15", "mot16")
+
 MOT_COLUMNS = 10
 
 

@@ -22,30 +22,13 @@ from tqdm import tqdm
 from fairmot.errors import UserError
 
 from .convert_mot import SequencePart, convert_mot
+from .synth_config import SynthConfig  # noqa: F401  (part of this module's API)
 
 # part indices of a rendered figure (0 = not the figure); colours come from a palette
 SKIN, HAIR, SHIRT, TRIM, TROUSERS, SHOES, BAG, HAT = range(1, 9)
 NUM_PARTS = 9
 SUBPIXEL_BITS = 4  # OpenCV drawing with fractional coordinates
 SUB = 1 << SUBPIXEL_BITS
-
-
-@dataclass
-class SynthConfig:
-    """Scene parameters. Sizes are fractions of the frame height unless said otherwise."""
-
-    width: int = 640
-    height: int = 360
-    frames: int = 100
-    fps: int = 20
-    mean_people: float = 7.0     # people the scene tends towards
-    max_people: int = 14
-    horizon: float = 0.32        # feet stay below this line (the far edge of the ground)
-    far_height: float = 0.17     # person height with feet on the horizon
-    near_height: float = 0.52    # person height with feet on the bottom row
-    jitter: float = 0.0          # camera shake: std of the per-frame offset, pixels
-    noise: float = 2.0           # pixel noise std (0 = none)
-    jpeg_quality: int = 92
 
 
 @dataclass
@@ -369,7 +352,7 @@ class SyntheticScene:
             rows, cols = np.flatnonzero(parts.any(1)), np.flatnonzero(parts.any(0))
             w.box = (x0 + cols[0], y0 + rows[0], cols[-1] - cols[0] + 1, rows[-1] - rows[0] + 1)
             figures.append((w, parts, x0, y0))
-        for w, parts, x0, y0 in figures:  # shadows under everyone, before any figure
+        for w, _, _, _ in figures:  # shadows under everyone, before any figure
             x, y, bw, bh = w.box
             self._shadow(canvas, x + bw / 2, y + bh, bw * 0.9, bh * 0.05)
         for w, parts, x0, y0 in figures:

@@ -1,8 +1,12 @@
-"""Errors meant for the user: the CLI prints them as one line, without a traceback."""
+"""Errors meant for the user: the CLI prints them as one line, without a traceback.
+
+:class:`UserError` is a :class:`ValueError`, so a library user's ``except ValueError`` catches a
+bad argument (a wrong array shape, an unknown device, a missing file) like any other.
+"""
 
 
-class UserError(Exception):
-    """A problem the user can fix (bad path, wrong checkpoint, ...); the message says what to do."""
+class UserError(ValueError):
+    """A problem the user can fix (bad path, wrong checkpoint, bad value); the message says what to do."""
 
 
 class CheckpointMismatchError(UserError, RuntimeError):

@@ -13,8 +13,8 @@ import numpy as np
 
 from fairmot.datasets.convert_mot import convert_mot, plan_parts
 from fairmot.datasets.joint_dataset import JointDataset
-from fairmot.datasets.synthetic import SynthConfig, SyntheticScene, write_sequence
 from fairmot.datasets.shared_data import shared_data_dir
+from fairmot.datasets.synthetic import SynthConfig, SyntheticScene, write_sequence
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = shared_data_dir()

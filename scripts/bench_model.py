@@ -31,6 +31,7 @@ def _rss_mb():
 def model_and_input(config, threads):
     """``ARCH@WxH`` -> (a fresh model in eval mode, a random input of that size)."""
     import torch
+
     from fairmot.models import create_model
     if threads:
         torch.set_num_threads(threads)
@@ -61,6 +62,7 @@ def profile(config, threads):
     import torch
     from torch.profiler import ProfilerActivity
     from torch.profiler import profile as torch_profile
+
     from fairmot.models import DCN
     model, x = model_and_input(config, threads)
     parts = {"backbone": [getattr(model, "base", None)], "dla_up": [getattr(model, "dla_up", None)],

@@ -18,9 +18,7 @@ import time
 
 import torch
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(REPO, "tests"))
-from random_weights import randomize_  # noqa: E402
+from fairmot.models.random_init import randomize_
 
 DEFAULT_CONFIGS = ["dla_34@1088x608", "dla_34@576x320", "resdcn_18@1088x608", "resdcn_18@576x320"]
 
@@ -36,8 +34,15 @@ def median_seconds(fn, runs, warmup):
 
 
 def bench(config, runs, warmup, threads, folder):
-    from fairmot.export import (INPUT_NAME, OUTPUT_NAMES, ExportableDetector, compare_outputs, export_onnx,
-                                format_diffs, ort_session)
+    from fairmot.export.onnx import (
+        INPUT_NAME,
+        OUTPUT_NAMES,
+        ExportableDetector,
+        compare_outputs,
+        export_onnx,
+        format_diffs,
+        ort_session,
+    )
     from fairmot.models import create_model
 
     arch, size = config.split("@")

@@ -35,12 +35,11 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 import numpy as np  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
-from fairmot.datasets.mot_format import load_mot_rows, read_seqinfo, split_by_frame
-from fairmot.datasets.shared_data import shared_data_dir
-from fairmot.datasets.simulated_detector import (DetectorNoise, resize_crowd, simulate_detections,
-                                                 simulated_sequence)
-from fairmot.evaluation import evaluate_sequence, format_table, summarize
-from fairmot.trackers import JDETracker, filter_tracks
+from fairmot.datasets.mot_format import load_mot_rows, read_seqinfo, split_by_frame  # noqa: E402
+from fairmot.datasets.shared_data import shared_data_dir  # noqa: E402
+from fairmot.datasets.simulated_detector import DetectorNoise, resize_crowd, simulate_detections, simulated_sequence  # noqa: E402
+from fairmot.evaluation import evaluate_sequence, format_table, summarize  # noqa: E402
+from fairmot.trackers import JDETracker, filter_tracks  # noqa: E402
 
 MODES = {   # name -> (JDETracker keyword arguments, feed embeddings)
     "FairMOT (default)": ({}, True),
@@ -226,7 +225,7 @@ def bench_mot15(data, repeat):
         dets = load_mot_rows(os.path.join(seq_dir, "det", "det.txt"))
         frames = mot15_frames(dets, info["length"])
         for name, make in trackers.items():
-            rows, wall, _ = best_time(lambda: make(info["frame_rate"]), frames, repeat, False)
+            rows, wall, _ = best_time(lambda make=make, fps=info["frame_rate"]: make(fps), frames, repeat, False)
             accs[name][info["name"]] = evaluate_sequence(gt, rows, info["name"], info["length"])
             times[name].append(wall)
     names = list(trackers)

@@ -25,7 +25,9 @@ def main():
     args = parser.parse_args()
 
     import torch
-    from fairmot.trainer import TrainConfig, Trainer
+
+    from fairmot.training.config import TrainConfig
+    from fairmot.training.trainer import Trainer
 
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run([sys.executable, "-m", "fairmot", "synth", os.path.join(tmp, "data"), "--sequences", "2",

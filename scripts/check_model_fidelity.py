@@ -4,7 +4,7 @@
 The original code is not part of this project: point ORIGINAL_DIR at a folder holding the
 original ``pose_dla_dcn.py`` (from ifzhang/FairMOT ``src/lib/models/networks``). It imports
 ``dcn_v2.DCN``; if no DCNv2 build is importable, ``--oracle-dcn`` supplies one backed by the
-independent gather-based implementation in ``tests/naive_dcn.py``.
+independent gather-based implementation in ``fairmot/models/dcn_reference.py``.
 
     python scripts/check_model_fidelity.py /path/to/original --oracle-dcn --size 320x192
 
@@ -21,14 +21,12 @@ import types
 import torch
 import torch.nn as nn
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(REPO, "tests"))
-from random_weights import randomize_  # noqa: E402
+from fairmot.models.random_init import randomize_
 
 
 def install_oracle_dcn():
     """Register a ``dcn_v2`` module whose DCN uses the independent oracle implementation."""
-    from naive_dcn import gather_deform_conv2d
+    from fairmot.models.dcn_reference import gather_deform_conv2d
 
     class DCN(nn.Module):
         def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation=1,
@@ -66,7 +64,6 @@ def main():
     parser.add_argument("--double", action="store_true", help="compare in float64")
     args = parser.parse_args()
 
-    sys.path.insert(0, REPO)
     from fairmot.models import create_model
 
     if args.oracle_dcn:

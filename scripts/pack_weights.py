@@ -3,7 +3,7 @@
 them (arch, heads, head_conv, training input size); no optimizer or loss state. Tensors larger
 than --min-half-numel are stored in float16 (loaded back as float32), which halves the size.
 
-    python scripts/pack_weights.py runs/synth/model_last.pth fairmot/weights/demo_resdcn18w32_synth.pth
+    python scripts/pack_weights.py runs/synth/model_last.pth fairmot/models/weights/demo_resdcn18w32_synth.pth
 
 Prints the largest difference of the raw head outputs between the two on a test input.
 """
@@ -24,7 +24,7 @@ def main():
 
     from fairmot.models import model_from_checkpoint, read_checkpoint
     from fairmot.models.checkpoint import infer_model_config
-    from fairmot.trainer import save_atomically
+    from fairmot.utils.atomic import atomic_save
 
     state_dict, meta = read_checkpoint(args.source)
     arch, heads, head_conv = infer_model_config(state_dict, meta)
@@ -35,9 +35,10 @@ def main():
     out = {"epoch": meta.get("epoch"), "state_dict": packed, "arch": arch, "heads": heads, "head_conv": head_conv,
            "config": {k: config[k] for k in ("input_size", "ltrb", "data") if k in config}}
     os.makedirs(os.path.dirname(os.path.abspath(args.target)), exist_ok=True)
-    save_atomically(out, args.target)
+    atomic_save(args.target, lambda tmp: torch.save(out, tmp))
 
-    x = torch.rand(1, 3, *reversed(tuple(config.get("input_size", (320, 192)))), generator=torch.Generator().manual_seed(0))
+    width, height = config.get("input_size", (320, 192))
+    x = torch.rand(1, 3, height, width, generator=torch.Generator().manual_seed(0))
     with torch.no_grad():
         a = model_from_checkpoint(args.source)(x)
         b = model_from_checkpoint(args.target)(x)

@@ -1,18 +1,18 @@
+"""Fixtures shared by every test folder; helpers live in tests/support (importable as ``support``)."""
 import os
 import shutil
 
 import pytest
 
-from fairmot.datasets.shared_data import shared_data_dir
-
-SHARED_DATA = shared_data_dir()
+from support.data import MISSING_SHARED, SHARED
 
 
 @pytest.fixture(scope="session")
 def shared_data():
-    if not os.path.isdir(SHARED_DATA):
-        pytest.fail(f"shared data not found at {SHARED_DATA}: set FAIRMOT_SHARED_DATA")
-    return SHARED_DATA
+    """The ../shared/data folder; tests that need it skip, with the reason, where it is absent."""
+    if not os.path.isdir(SHARED):
+        pytest.skip(MISSING_SHARED)
+    return SHARED
 
 
 @pytest.fixture(scope="session")
@@ -27,6 +27,24 @@ def pets_frames(shared_data, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def tracking_weights(tmp_path_factory):
-    """A random resdcn_18 checkpoint whose heads behave like a detector (see random_checkpoint)."""
-    from random_checkpoint import detector_like_model, write_checkpoint
+    """A random resdcn_18 checkpoint whose heads behave like a detector (fairmot.models.random_init)."""
+    from fairmot.models.random_init import detector_like_model, write_checkpoint
     return write_checkpoint(tmp_path_factory.mktemp("weights") / "resdcn18.pth", detector_like_model())
+
+
+@pytest.fixture(scope="session")
+def pets_sequence(shared_data, pets_frames, tmp_path_factory):
+    """A MOTChallenge root holding PETS09-S2L1 cut to its first 8 frames (images, gt, seqinfo)."""
+    import numpy as np
+
+    from fairmot.datasets.mot_format import load_mot_rows
+
+    root = tmp_path_factory.mktemp("mot")
+    seq = root / "PETS8"
+    shutil.copytree(pets_frames, seq / "img1")
+    (seq / "gt").mkdir()
+    gt = load_mot_rows(os.path.join(shared_data, "PETS09-S2L1", "gt", "gt.txt"))
+    np.savetxt(seq / "gt" / "gt.txt", gt[gt[:, 0] <= 8], fmt="%g", delimiter=",")
+    (seq / "seqinfo.ini").write_text("[Sequence]\nname=PETS8\nimDir=img1\nframeRate=10\n"
+                                     "seqLength=8\nimWidth=480\nimHeight=360\nimExt=.jpg\n")
+    return root

@@ -1,7 +1,9 @@
-"""The ``fairmot`` command line: one sub-command per module in this package.
+"""The fairmot command line: one sub-command per module in this package.
 
-Each sub-command module exposes ``add_parser(subparsers)`` and ``run(args) -> int``.
-User-facing errors are raised as :class:`fairmot.errors.UserError` and printed as one line.
+Each sub-command module exposes ``add_parser(subparsers)`` and ``run(args) -> int`` and imports
+only argparse-level code at the top: torch, OpenCV and motmetrics load inside ``run``, so
+``fairmot --help`` and argument errors answer at once. Errors meant for the user
+(:class:`fairmot.errors.UserError`, a ValueError) are printed as one line with exit code 2.
 """
 import argparse
 import importlib
@@ -12,22 +14,25 @@ from fairmot.errors import UserError
 
 # sub-command name -> module in fairmot.cli
 COMMANDS = {
-    "convert": "convert",
-    "demo": "demo",
-    "detect": "detect",
-    "eval": "eval",
-    "export": "export",
-    "synth": "synth",
     "track": "track",
+    "eval": "eval",
     "train": "train",
+    "convert": "convert",
+    "synth": "synth",
+    "export": "export",
+    "detect": "detect",
+    "demo": "demo",
+    "random-model": "random_model",
 }
+DESCRIPTION = ("FairMOT multi-object tracking: track people in videos, score trackers and models "
+               "on MOTChallenge data, train and export networks.")
 
 
-def build_parser():
-    parser = argparse.ArgumentParser(prog="fairmot", description=__doc__.splitlines()[0])
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="fairmot", description=DESCRIPTION)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for name, module_name in COMMANDS.items():
+    for module_name in COMMANDS.values():
         module = importlib.import_module(f"fairmot.cli.{module_name}")
         module.add_parser(sub).set_defaults(_run=module.run)
     return parser
@@ -44,7 +49,7 @@ class _OneLineFormatter(logging.Formatter):
         return f"fairmot {self.command}: {record.levelname.lower()}: {record.getMessage()}"
 
 
-def main(argv=None):
+def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = logging.StreamHandler(sys.stderr)

@@ -1,37 +1,24 @@
-"""``fairmot convert {mot,crowdhuman,coco}``: write a dataset in FairMOT's JDE layout.
+"""fairmot convert {mot,crowdhuman,coco}: write a dataset in FairMOT's JDE layout.
 
 The output folder gets ``images/`` (links to the original images, never copies unless asked),
 ``labels_with_ids/``, list files ``<name>.train`` / ``<name>.val`` and a ``data.json`` that
 training reads. Converting several datasets into one folder adds them all to its data.json.
 """
-from fairmot.datasets.convert_coco import convert_coco
-from fairmot.datasets.convert_crowdhuman import convert_crowdhuman
-from fairmot.datasets.convert_mot import GT_FORMATS, convert_mot, plan_parts
-from fairmot.errors import UserError
-
-
-def frame_range(text):
-    """``A-B`` -> (A, B), inclusive, 1-based."""
-    try:
-        first, last = (int(v) for v in text.split("-"))
-    except ValueError:
-        raise UserError(f"frame range {text!r} must look like 1-400") from None
-    if not 1 <= first <= last:
-        raise UserError(f"frame range {text!r} must have 1 <= first <= last")
-    return first, last
+from fairmot.utils.parsing import parse_frame_range
 
 
 def add_parser(subparsers):
     parser = subparsers.add_parser("convert", help="convert MOTChallenge / CrowdHuman / COCO "
                                    "annotations to FairMOT's JDE training layout",
-                                   description=__doc__.splitlines()[0])
+                                   description="Write MOTChallenge, CrowdHuman or COCO annotations as a dataset in "
+                                   "FairMOT's JDE layout (images linked, labels_with_ids/, list files, data.json).")
     kinds = parser.add_subparsers(dest="kind", metavar="KIND")
     kinds.required = True
 
     mot = kinds.add_parser("mot", help="MOTChallenge sequences (MOT15 rows or MOT16/17/20)")
     mot.add_argument("sequences", nargs="+", metavar="SEQ_DIR",
                      help="sequence folders with seqinfo.ini, gt/gt.txt and img1/")
-    mot.add_argument("--gt-format", choices=GT_FORMATS, default="auto",
+    mot.add_argument("--gt-format", default="auto", metavar="{auto,mot15,mot16}",
                      help="mot15: every row a pedestrian; mot16: MOT16/17/20 rows, keep mark 1 "
                           "class 1; auto: by column count (default)")
     mot.add_argument("--train-frames", metavar="A-B", help="frames listed for training "
@@ -65,10 +52,14 @@ def add_parser(subparsers):
 
 
 def run(args):
+    from fairmot.datasets.convert_coco import convert_coco
+    from fairmot.datasets.convert_crowdhuman import convert_crowdhuman
+    from fairmot.datasets.convert_mot import convert_mot, plan_parts
+
     if args.kind == "mot":
         parts = plan_parts(args.sequences,
-                           frame_range(args.train_frames) if args.train_frames else None,
-                           frame_range(args.val_frames) if args.val_frames else None,
+                           parse_frame_range(args.train_frames) if args.train_frames else None,
+                           parse_frame_range(args.val_frames) if args.val_frames else None,
                            half=args.half)
         summary = convert_mot(parts, args.out, args.name, gt_format=args.gt_format,
                               min_visibility=args.min_visibility, labels_only=args.labels_only,

@@ -1,22 +1,21 @@
-"""``fairmot detect [IMAGE]``: run the network on one frame, print what it found and how long it took."""
+"""fairmot detect [IMAGE]: run the network on one frame, print what it found and how long it took."""
 import os
 import statistics
-
-import numpy as np
 
 from fairmot.errors import UserError
 
 
 def add_parser(subparsers):
     p = subparsers.add_parser("detect", help="detect people in one image (or a generated frame) and time it",
-                              description=__doc__)
+                              description="Run the network on one image (or a generated frame), print what it "
+                              "found and how long each step took.")
     p.add_argument("image", nargs="?", help="image file; omitted: a generated 1280x720 synthetic frame")
     p.add_argument("--weights", help="FairMOT checkpoint (architecture and heads are read from it); "
                                      "omitted: an untrained network of --arch, for timing only")
     p.add_argument("--arch", default="dla_34", help="architecture when no --weights (default dla_34)")
     p.add_argument("--input-size", default="1088x608", help="network input WxH (default 1088x608)")
     p.add_argument("--conf-thres", type=float, default=0.4)
-    p.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     p.add_argument("--runs", type=int, default=3, help="timed runs after one warm-up (default 3)")
     p.add_argument("--show", type=int, default=10, help="detections to list (default 10)")
     return p
@@ -24,6 +23,8 @@ def add_parser(subparsers):
 
 def generated_frame(width=1280, height=720, seed=0):
     """A frame of the project's synthetic scene generator (people walking on textured ground)."""
+    import numpy as np
+
     from fairmot.datasets.synthetic import SynthConfig, SyntheticScene
     scene = SyntheticScene(SynthConfig(width=width, height=height), np.random.default_rng(seed))
     frame, rows, _ = scene.render()
@@ -34,7 +35,7 @@ def run(args):
     import cv2
     import torch
 
-    from fairmot.detector import Detector
+    from fairmot.inference.torch_detector import Detector
     from fairmot.models import create_model
 
     if args.image:

@@ -1,39 +1,35 @@
-"""``fairmot eval``: score MOTChallenge result files against ground truth (motmetrics).
-
-Two modes:
-
-- ``fairmot eval GT_ROOT RESULTS_DIR``: score the ``<seq>.txt`` files already in RESULTS_DIR.
-- ``fairmot eval GT_ROOT --weights W [--output DIR]`` (one-shot): track every sequence of GT_ROOT
-  that has its images with the same pipeline as ``fairmot track`` into DIR, then score them.
-"""
+"""fairmot eval: score tracking results, or a model, against MOTChallenge ground truth."""
 import logging
 import os
 
-from fairmot import evaluation, pipeline
-from fairmot.cli.track import add_tracking_arguments, build_detector, track_and_report, tracker_options
-from fairmot.datasets.mot_format import read_seqinfo
 from fairmot.errors import UserError
-from fairmot.sources import has_mot_frames, open_mot_sequence
+from fairmot.inference.video_writer import VIDEO_FORMATS
+
+from .common import add_tracking_arguments, build_detector, track_and_report, tracker_options
 
 logger = logging.getLogger(__name__)
 
 
 def add_parser(subparsers):
     parser = subparsers.add_parser(
-        "eval", help="score tracking results against MOTChallenge ground truth (or track, then score)",
+        "eval", help="score tracking results against MOTChallenge ground truth (or score a model)",
         description="Score <RESULTS_DIR>/<seq>.txt against <GT_ROOT>/<seq>/gt/gt.txt (and "
                     "seqinfo.ini) for every sequence, with the official MOTChallenge rules: "
                     "marked pedestrians only, results on classes 2/7/8/12 removed, IoU 0.5, every "
                     "frame counted. Rates print as percentages; MOTP is the mean IoU of matches. "
-                    "With --weights, first track every sequence of GT_ROOT that has its images "
-                    "(img1/ + seqinfo.ini) into --output, as 'fairmot track' does, then score them.")
+                    "With --weights (one-shot mode), first track every sequence of GT_ROOT that "
+                    "has its images (img1/ + seqinfo.ini) into --output, as 'fairmot track' does, "
+                    "then score the tracks and the detections (AP50) of the same network pass.")
     parser.add_argument("gt_root", metavar="GT_ROOT",
-                        help="MOTChallenge folder with <seq>/gt/gt.txt, e.g. MOT17/train")
+                        help="MOTChallenge folder with <seq>/gt/gt.txt, e.g. MOT17/train, or one "
+                             "sequence folder")
     parser.add_argument("results_dir", metavar="RESULTS_DIR", nargs="?",
                         help="folder with one <seq>.txt result file per sequence (not with --weights)")
     parser.add_argument("--half", action="store_true",
                         help="score only the second half of each sequence (frames > seqLength // 2); "
                              "with --weights, tracking also starts there, as FairMOT's half-val")
+    parser.add_argument("--frames", metavar="A-B",
+                        help="score only frames A to B; with --weights, tracking runs on them alone")
     parser.add_argument("--sequences", nargs="+", metavar="SEQ",
                         help="score only these sequences (default: every one under GT_ROOT)")
     parser.add_argument("--json", metavar="FILE",
@@ -43,14 +39,20 @@ def add_parser(subparsers):
     oneshot = parser.add_argument_group("one-shot mode output")
     oneshot.add_argument("--output", metavar="DIR", default="outputs",
                          help="with --weights: folder for the <seq>.txt results (default: outputs)")
-    oneshot.add_argument("--video-format", choices=pipeline.VIDEO_FORMATS,
+    oneshot.add_argument("--video-format", choices=VIDEO_FORMATS,
                          help="with --weights: also write an annotated video per sequence")
+    oneshot.add_argument("--min-visibility", type=float, default=0.25,
+                         help="with --weights: AP50 counts people at least this visible (MOT16/17 "
+                              "visibility column; default 0.25); the others are neither hit nor miss")
     return parser
 
 
 def sequences_to_track(gt_root, requested=None):
     """Sequences of ``gt_root`` that have ground truth and images (all of ``requested`` must)."""
-    names = evaluation.select_sequences(gt_root, requested)  # before hours of tracking, not after
+    from fairmot.evaluation.sequences import select_sequences
+    from fairmot.inference.sources import has_mot_frames
+
+    names = select_sequences(gt_root, requested)  # before hours of tracking, not after
     with_frames = [n for n in names if has_mot_frames(os.path.join(gt_root, n))]
     without = [n for n in names if n not in with_frames]
     if requested and without:
@@ -65,35 +67,81 @@ def sequences_to_track(gt_root, requested=None):
     return with_frames
 
 
-def track_sequences(args):
-    """One-shot mode: track each sequence with images into the output folder; returns their names."""
+def frames_to_track(seq_dir, half, frames):
+    """(first, last) frame to track in one sequence; last None: to its end."""
+    from fairmot.evaluation.sequences import second_half_start, sequence_length
+    if half:
+        length = sequence_length(seq_dir)
+        return (second_half_start(length), None) if length else (1, None)
+    return frames if frames else (1, None)
+
+
+def track_sequences(args, gt_root, frames):
+    """One-shot mode: track each sequence with images into the output folder, recording the
+    candidates; returns the sequence names and their AP50 records."""
+    from fairmot.evaluation.model_eval import detection_ap, track_recorded
+    from fairmot.inference.sources import open_source
+
     if args.results_dir:
         raise UserError("give RESULTS_DIR (score existing results) or --weights (track, then "
                         "score into --output), not both")
     options = tracker_options(args)
-    names = sequences_to_track(args.gt_root, args.sequences)
+    names = sequences_to_track(gt_root, args.sequences)
     detector = build_detector(args)
+    runs = []
     for name in names:
-        seq_dir = os.path.join(args.gt_root, name)
-        start = evaluation.second_half_start(read_seqinfo(seq_dir)["length"]) if args.half else 1
-        with open_mot_sequence(seq_dir, start_frame=start) as source:
-            track_and_report(source, detector, args.output, args.video_format, options)
-    return args.output, names
+        seq_dir = os.path.join(gt_root, name)
+        first, last = frames_to_track(seq_dir, args.half, frames)
+        with open_source(seq_dir, start_frame=first, end_frame=last) as source:
+            runs.append(track_and_report(source, detector, args.output, args.video_format, options,
+                                         run=track_recorded))
+    return names, detection_ap(runs, gt_root, frames, args.min_visibility)
+
+
+def check_writable(path, flag):
+    """A --json/--csv path that cannot be written is found before any work, not after."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path) or not os.path.isdir(folder) or not os.access(folder, os.W_OK):
+        raise UserError(f"{flag} {path}: cannot write a file there (is its folder missing or read-only?)")
 
 
 def run(args):
+    from fairmot.evaluation.sequences import split_gt_root
+    from fairmot.utils.parsing import parse_frame_range
+
+    frames = parse_frame_range(args.frames) if args.frames else None
+    if frames and args.half:
+        raise UserError("give --half or --frames, not both")
+    for path, flag in ((args.json, "--json"), (args.csv, "--csv")):
+        if path:
+            check_writable(path, flag)
+    gt_root, single = split_gt_root(args.gt_root)
+    if single:
+        if args.sequences and args.sequences != [single]:
+            raise UserError(f"{args.gt_root} is the sequence {single}: --sequences cannot pick others")
+        args.sequences = [single]
+    aps = None
     if args.weights:
-        results_dir, sequences = track_sequences(args)
+        sequences, aps = track_sequences(args, gt_root, frames)
+        results_dir = args.output
     else:
         if not args.results_dir:
             raise UserError("give RESULTS_DIR with the <seq>.txt results to score, or --weights W "
                             "to track the sequences first")
-        results_dir, sequences = args.results_dir, args.sequences
-    summary = evaluation.evaluate_folder(args.gt_root, results_dir, half=args.half,
-                                         sequences=sequences, progress=True)
+        from fairmot.evaluation.sequences import sequences_with_results
+        results_dir = args.results_dir
+        sequences = sequences_with_results(gt_root, results_dir, args.sequences)  # before motmetrics loads
+
+    from fairmot.evaluation import mot_metrics, report
+    from fairmot.evaluation.model_eval import add_ap_column
+
+    summary = mot_metrics.evaluate_folder(gt_root, results_dir, half=args.half, sequences=sequences,
+                                          frames=frames, progress=True)
+    if aps is not None:
+        summary = add_ap_column(summary, aps)
+    print(report.format_table(summary), flush=True)
     if args.json:
-        evaluation.write_json(summary, args.json)
+        report.write_json(summary, args.json)
     if args.csv:
-        evaluation.write_csv(summary, args.csv)
-    print(evaluation.format_table(summary))
+        report.write_csv(summary, args.csv)
     return 0

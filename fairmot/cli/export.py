@@ -1,4 +1,4 @@
-"""``fairmot export``: write the network and its decoding as an ONNX model, then check it.
+"""fairmot export: write the network and its decoding as an ONNX model, then check it.
 
 The check is part of the command: onnx.checker validates the file, and onnxruntime's outputs on a
 test input are compared with PyTorch's; an export that differs is an error and leaves no file.
@@ -6,12 +6,11 @@ test input are compared with PyTorch's; an export that differs is an error and l
 import os
 import time
 
-import torch
-
-from fairmot.detector import parse_input_size
 from fairmot.errors import UserError
-from fairmot.export import DEFAULT_OPSET, MIN_OPSET, export_onnx, import_onnx_packages, verify_onnx
-from fairmot.models import model_from_checkpoint
+
+# as fairmot.export.onnx (which loads torch; tests check they agree), here for a fast --help
+MIN_OPSET = 16
+DEFAULT_OPSET = 17
 
 
 def add_parser(subparsers):
@@ -21,7 +20,7 @@ def add_parser(subparsers):
                     "letterboxed, and returns 'scores' (N, K) best first, 'boxes' (N, K, 4) x1, y1, x2, y2 "
                     "in input pixels and 'embeddings' (N, K, D) L2-normalised: keep rows with "
                     "score > threshold. Input size, stride and heads are stored in the model's metadata. "
-                    "Run with: fairmot track --backend onnxruntime, or fairmot.onnx_detector.OnnxDetector.")
+                    "Run with: fairmot track --backend onnxruntime, or fairmot.inference.OnnxDetector in Python.")
     parser.add_argument("--weights", required=True, metavar="W", help="FairMOT checkpoint (.pth)")
     parser.add_argument("--output", required=True, metavar="FILE", help="ONNX file to write, e.g. fairmot.onnx")
     parser.add_argument("--input-size", default="1088x608", metavar="WxH",
@@ -35,6 +34,12 @@ def add_parser(subparsers):
 
 
 def run(args):
+    import torch
+
+    from fairmot.export.onnx import export_onnx, import_onnx_packages, verify_onnx
+    from fairmot.models import model_from_checkpoint
+    from fairmot.utils.parsing import parse_input_size
+
     import_onnx_packages("onnx", "onnxruntime")  # fail before the slow part if they are missing
     input_size = parse_input_size(args.input_size)
     if args.opset < MIN_OPSET:

@@ -1,17 +1,18 @@
-"""``fairmot synth OUTDIR``: write synthetic pedestrian sequences ready to train and evaluate on.
+"""fairmot synth OUTDIR: write synthetic pedestrian sequences ready to train and evaluate on.
 
-OUTDIR gets MOTChallenge sequences (``synth-NN/img1``, ``gt/gt.txt``, ``seqinfo.ini``), their
-JDE labels and list files, and ``OUTDIR/data.json`` (train: the first sequences, test: the
-last ``--val-sequences``, held out).
+OUTDIR gets MOTChallenge sequences (synth-NN/img1, gt/gt.txt, seqinfo.ini), their JDE labels and
+list files, and OUTDIR/data.json (train: the first sequences, test: the last --val-sequences,
+held out).
 """
-from fairmot.datasets.synthetic import SynthConfig, write_synthetic_dataset
+from fairmot.datasets.synth_config import SynthConfig
 
 
 def add_parser(subparsers):
     defaults = SynthConfig()
     parser = subparsers.add_parser("synth", help="write synthetic pedestrian sequences with "
                                    "exact ground truth and a ready data.json",
-                                   description=__doc__.splitlines()[0])
+                                   description="Write synthetic pedestrian sequences with exact ground truth, their "
+                                   "JDE labels and a data.json ready to train and evaluate on.")
     parser.add_argument("outdir", help="output folder (created)")
     parser.add_argument("--sequences", type=int, default=4, help="number of sequences (default 4)")
     parser.add_argument("--frames", type=int, default=defaults.frames,
@@ -33,6 +34,8 @@ def add_parser(subparsers):
 
 
 def run(args):
+    from fairmot.datasets.synthetic import write_synthetic_dataset
+
     config = SynthConfig(width=args.width, height=args.height, frames=args.frames, fps=args.fps,
                          mean_people=args.people, max_people=max(14, int(2 * args.people)),
                          jitter=args.jitter, noise=args.noise)

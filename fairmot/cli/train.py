@@ -1,4 +1,4 @@
-"""``fairmot train``: joint detection + re-ID training on JDE-format data (one process or torchrun)."""
+"""fairmot train: joint detection + re-ID training on JDE-format data (one process or torchrun)."""
 import argparse
 
 from fairmot.errors import UserError
@@ -24,13 +24,15 @@ def _scale_range(text):
 def add_parser(subparsers):
     p = subparsers.add_parser(
         "train", help="train a FairMOT network on JDE-format data",
-        description=__doc__ + " Several processes: torchrun --nproc_per_node N -m fairmot train ...")
+        description="Joint detection + re-ID training on JDE-format data, in one process or "
+                    "several: torchrun --nproc_per_node N -m fairmot train ...")
     p.add_argument("--data", required=True, help="data config JSON {root, train: {name: list file}}")
     p.add_argument("--output", required=True, help="folder for model_last.pth, model_<epoch>.pth, log.jsonl")
     p.add_argument("--arch", default="dla_34", help="dla_34 (default), resdcn_18, resdcn_34, resdcn_18_w32")
     p.add_argument("--head-conv", type=int, default=256)
     p.add_argument("--reid-dim", type=int, default=128)
-    p.add_argument("--ltrb", action=argparse.BooleanOptionalAction, default=True, help="4-value ltrb boxes (default) or --no-ltrb: wh")
+    p.add_argument("--ltrb", action=argparse.BooleanOptionalAction, default=True,
+                   help="4-value ltrb boxes (default) or --no-ltrb: wh")
     p.add_argument("--input-size", default="1088x608", help="WxH, multiples of 32 (default 1088x608)")
     p.add_argument("--batch-size", type=int, default=12, help="global batch size (split over processes)")
     p.add_argument("--lr", type=float, default=1e-4)
@@ -52,20 +54,27 @@ def add_parser(subparsers):
                    help="with --load-model: start heads whose shapes differ from scratch (logged)")
     p.add_argument("--resume", nargs="?", const=True, default=False,
                    help="continue from OUTPUT/model_last.pth (or the given checkpoint) exactly")
-    p.add_argument("--device", default="auto")
+    p.add_argument("--device", default="auto",
+                   help="auto, cpu, cuda or cuda:N (under torchrun: each process its own GPU)")
     p.add_argument("--max-steps-per-epoch", type=int, default=0, help=argparse.SUPPRESS)
     p.add_argument("--log-steps", action="store_true", help="write every step's losses to OUTPUT/steps.jsonl")
     return p
 
 
 def run(args):
-    from fairmot.detector import parse_input_size
-    from fairmot.distributed import cleanup
-    from fairmot.trainer import Trainer, TrainConfig
+    from fairmot.device import parse_device
+    from fairmot.utils.parsing import parse_input_size
+
+    parse_device(args.device)  # before torch loads
+    input_size = parse_input_size(args.input_size)
+
+    from fairmot.training.config import TrainConfig
+    from fairmot.training.distributed import cleanup
+    from fairmot.training.trainer import Trainer
 
     cfg = TrainConfig(
         data=args.data, output=args.output, arch=args.arch, head_conv=args.head_conv, reid_dim=args.reid_dim,
-        ltrb=args.ltrb, input_size=parse_input_size(args.input_size), batch_size=args.batch_size, lr=args.lr,
+        ltrb=args.ltrb, input_size=input_size, batch_size=args.batch_size, lr=args.lr,
         epochs=args.epochs, lr_steps=_int_list(args.lr_step), num_workers=args.num_workers, seed=args.seed,
         augment=args.augment, scale_range=_scale_range(args.scale_range), amp=args.amp, float64=args.float64,
         sync_bn=args.sync_bn, save_every=args.save_every,

@@ -1,9 +1,26 @@
-"""FairMOT networks, checkpoints and the deformable convolution."""
-from .checkpoint import (LoadReport, infer_model_config, load_imagenet_backbone, load_model,
-                         load_state_dict_checked, model_from_checkpoint, read_checkpoint)
-from .deform_conv import DCN, deform_conv2d, deform_conv2d_onnx
-from .registry import DEFAULT_HEADS, create_model, list_archs
+"""FairMOT networks, checkpoints, weights records and the deformable convolution.
 
-__all__ = ["DCN", "deform_conv2d", "deform_conv2d_onnx", "DEFAULT_HEADS", "create_model", "list_archs", "LoadReport",
-           "infer_model_config", "load_imagenet_backbone", "load_model", "load_state_dict_checked",
-           "model_from_checkpoint", "read_checkpoint"]
+- :mod:`.registry` ``create_model(arch, heads, head_conv)``; :mod:`.dla`, :mod:`.resnet_dcn`,
+  :mod:`.common` the architectures; :mod:`.deform_conv` DCNv2 in plain PyTorch
+  (:mod:`.dcn_reference` a literal per-pixel transcription to check it against);
+- :mod:`.checkpoint` reading the original's and our checkpoints, strictly;
+- :mod:`.zoo` weights records; :mod:`.random_init` random networks for tests and benchmarks.
+"""
+import importlib
+
+# name -> submodule; loaded on first use, so that ``fairmot.models.zoo`` (weights records) can be
+# read without loading torch
+_EXPORTS = {
+    "LoadReport": "checkpoint", "infer_model_config": "checkpoint", "load_imagenet_backbone": "checkpoint",
+    "load_model": "checkpoint", "load_state_dict_checked": "checkpoint", "model_from_checkpoint": "checkpoint",
+    "read_checkpoint": "checkpoint", "recorded_input_size": "checkpoint",
+    "DCN": "deform_conv", "deform_conv2d": "deform_conv", "deform_conv2d_onnx": "deform_conv",
+    "DEFAULT_HEADS": "registry", "create_model": "registry", "list_archs": "registry",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

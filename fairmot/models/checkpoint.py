@@ -187,3 +187,10 @@ def load_imagenet_backbone(model, path):
     state_dict = _strip_prefix(state_dict, "base.")
     load_state_dict_checked(model.base, state_dict, strict=True, source=f"ImageNet backbone {path!r}")
     return model
+
+
+def recorded_input_size(path, default=(1088, 608)):
+    """The input size a checkpoint was trained at (recorded by ``fairmot train``), else ``default``."""
+    _, meta = read_checkpoint(path)
+    size = (meta.get("config") or {}).get("input_size")
+    return tuple(size) if size else tuple(default)

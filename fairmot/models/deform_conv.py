@@ -36,7 +36,7 @@ def _pair(v):
     return (v, v) if isinstance(v, int) else tuple(v)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _torchvision_deform_conv2d():
     """torchvision's kernel if it imports and its ops load, else None."""
     try:

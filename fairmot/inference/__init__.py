@@ -1,0 +1,21 @@
+"""Inference: frames in, tracks out.
+
+- :mod:`.preprocess` letterbox; :mod:`.decoding` heatmap peaks -> boxes + embeddings;
+- :mod:`.detector` the detector contract; :mod:`.torch_detector` (PyTorch) and
+  :mod:`.onnx_detector` (ONNX Runtime) backends;
+- :mod:`.sources` video files, image folders, MOTChallenge sequences;
+- :mod:`.pipeline` source -> detector -> tracker -> writers; :mod:`.video_writer`, :mod:`.drawing`.
+
+Submodules load on first use, so that importing one does not load torch or OpenCV for the others.
+"""
+import importlib
+
+_EXPORTS = {"Detector": "torch_detector", "OnnxDetector": "onnx_detector", "BaseDetector": "detector",
+            "open_source": "sources", "track_source": "pipeline", "track_to_folder": "pipeline"}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,73 @@
+"""The detector contract and the steps every backend shares.
+
+``detector(frame)`` -> ``(boxes, embeddings)``: boxes (N, 5) float64 x1, y1, x2, y2, score in
+frame pixels, best first; embeddings (N, D) float32 unit vectors. :class:`BaseDetector` does
+letterbox -> :meth:`~BaseDetector.forward` -> :meth:`~BaseDetector.candidates` -> threshold ->
+map back to the frame, and times each step, so a backend (PyTorch, ONNX Runtime, ...) only
+says how to run its network and read its outputs.
+"""
+from __future__ import annotations
+
+import time
+from typing import Any, Dict, Tuple
+
+import numpy as np
+
+from fairmot.utils.parsing import parse_input_size
+
+from .preprocess import Letterbox, frame_to_input
+
+
+def check_frame(frame_bgr: np.ndarray) -> None:
+    if not isinstance(frame_bgr, np.ndarray) or frame_bgr.ndim != 3 or frame_bgr.shape[2] != 3:
+        from fairmot.errors import UserError
+        raise UserError("expected a BGR frame: a numpy array of shape (H, W, 3)")
+
+
+def confident_detections(boxes: np.ndarray, embeddings: np.ndarray, conf_thres: float,
+                         letterbox: Letterbox) -> Tuple[np.ndarray, np.ndarray]:
+    """Keep rows with score > conf_thres of one image's top-K list and map them to the frame.
+
+    boxes: (K, 5) x1, y1, x2, y2, score in network-input pixels; embeddings: (K, D).
+    Returns boxes (N, 5) float64 in frame pixels and embeddings (N, D) float32, contiguous.
+    """
+    keep = boxes[:, 4] > conf_thres
+    return letterbox.to_frame(boxes[keep]), np.ascontiguousarray(embeddings[keep], dtype=np.float32)
+
+
+class BaseDetector:
+    """FairMOT detection + embedding for single frames; subclasses implement the two hooks.
+
+    Attributes every detector has: ``input_size`` (width, height), ``conf_thres`` (keep
+    score > conf_thres; the tracking pipeline sets it), ``heads`` (head name -> channels) and
+    ``timings``: the last call's seconds for "preprocess", "network" and "decode".
+    """
+
+    input_size: Tuple[int, int]
+    conf_thres: float
+    heads: Dict[str, int]
+
+    def __init__(self, input_size, conf_thres: float = 0.4):
+        self.input_size = parse_input_size(input_size)
+        self.conf_thres = conf_thres
+        self.timings: Dict[str, float] = {}
+
+    def forward(self, blob: np.ndarray) -> Any:
+        """Run the network on one letterboxed (3, H, W) float32 RGB / 255 input."""
+        raise NotImplementedError
+
+    def candidates(self, outputs: Any) -> Tuple[np.ndarray, np.ndarray]:
+        """:meth:`forward`'s outputs -> the top-K candidates: boxes (K, 5) x1, y1, x2, y2, score
+        in input pixels, best first, and embeddings (K, D)."""
+        raise NotImplementedError
+
+    def __call__(self, frame_bgr: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+        check_frame(frame_bgr)
+        t0 = time.perf_counter()
+        blob, letterbox = frame_to_input(frame_bgr, *self.input_size)
+        t1 = time.perf_counter()
+        outputs = self.forward(blob)
+        t2 = time.perf_counter()
+        boxes, embeddings = confident_detections(*self.candidates(outputs), self.conf_thres, letterbox)
+        self.timings = {"preprocess": t1 - t0, "network": t2 - t1, "decode": time.perf_counter() - t2}
+        return boxes, embeddings

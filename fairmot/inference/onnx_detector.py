@@ -1,0 +1,61 @@
+"""``OnnxDetector``: :class:`~fairmot.inference.torch_detector.Detector`'s interface on a model
+from ``fairmot export``.
+
+The exported graph already contains the decoding (peaks, top-K, boxes, normalised embeddings), so
+this only letterboxes the frame, runs onnxruntime, thresholds the scores and maps boxes back.
+onnxruntime is imported when a detector is created: ``pip install 'fairmot[onnx]'``.
+"""
+from __future__ import annotations
+
+import os
+from typing import Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from fairmot.errors import UserError
+from fairmot.export.onnx import INPUT_NAME, OUTPUT_NAMES, ort_session, read_metadata
+from fairmot.utils.parsing import format_input_size, parse_input_size
+
+from .detector import BaseDetector
+
+
+class OnnxDetector(BaseDetector):
+    """FairMOT detection + embedding for single frames with onnxruntime.
+
+    Args:
+        path: an ONNX model written by ``fairmot export``.
+        input_size: None to use the size the model was exported for (its metadata); a given
+            (width, height) or "WxH" must equal it.
+        conf_thres: keep detections with score > conf_thres.
+        providers: onnxruntime execution providers (default CUDA if available, else CPU); see
+            :func:`fairmot.device.onnx_providers` to get them from a device name.
+        threads: onnxruntime intra-op threads (default: one per physical core).
+
+    ``timings``' "network" is the whole graph, peak extraction included; "decode" is the
+    threshold and the letterbox mapping.
+    """
+
+    def __init__(self, path: Union[str, os.PathLike], input_size: Union[None, str, Tuple[int, int]] = None,
+                 conf_thres: float = 0.4, providers: Optional[Sequence] = None, threads: Optional[int] = None):
+        self.session = ort_session(path, providers, threads)
+        self.metadata = read_metadata(self.session)
+        super().__init__(self.metadata["input_size"], conf_thres)
+        if input_size is not None:
+            wanted = parse_input_size(input_size)
+            if wanted != self.input_size:
+                raise UserError(f"{path} was exported for input size {format_input_size(self.input_size)}, "
+                                f"not {format_input_size(wanted)}: export it again at that size "
+                                f"(fairmot export --input-size {format_input_size(wanted)})")
+        self.heads = self.metadata["heads"]
+        self.K = int(self.metadata["topk"])
+
+    @property
+    def providers(self):
+        return self.session.get_providers()
+
+    def forward(self, blob: np.ndarray):
+        return self.session.run(list(OUTPUT_NAMES), {INPUT_NAME: blob[None]})
+
+    def candidates(self, outputs) -> Tuple[np.ndarray, np.ndarray]:
+        scores, boxes, embeddings = outputs
+        return np.concatenate([boxes[0], scores[0][:, None]], axis=1), embeddings[0]

@@ -1,0 +1,215 @@
+"""The tracking loop: frame source -> detector -> tracker -> output filter -> writers.
+
+:func:`track_source` runs the loop over any :class:`~fairmot.sources.FrameSource` with any
+detector (``detector(frame) -> (boxes (N, 5), embeddings (N, D))`` with a ``timings`` dict and a
+``conf_thres`` attribute, as :class:`fairmot.inference.detector.BaseDetector`) and a
+:class:`fairmot.trackers.JDETracker`, timing every stage. :func:`track_to_folder` adds the usual
+outputs (``<name>.txt`` MOTChallenge results and an annotated ``<name>.avi``/``.mp4``); it is what
+``fairmot track`` and the one-shot ``fairmot eval`` run.
+
+Outputs are written frame by frame and flushed, so a crash or Ctrl-C keeps every finished frame.
+"""
+import contextlib
+import os
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+
+from tqdm import tqdm
+from tqdm.contrib.logging import logging_redirect_tqdm
+
+from fairmot.datasets.mot_format import MotResultWriter
+from fairmot.errors import UserError
+from fairmot.trackers import JDETracker, filter_tracks
+
+from .drawing import TrackDrawer
+from .video_writer import VideoWriter
+
+# Timed stages, in loop order. decode: reading the frame (video decoding / image file);
+# preprocess, network, postprocess: the detector's letterbox, forward pass and heatmap decoding;
+# association: tracker + output filter; encode: drawing, video encoding and result writing.
+STAGES = ("decode", "preprocess", "network", "postprocess", "association", "encode")
+_DETECTOR_STAGES = {"preprocess": "preprocess", "network": "network", "decode": "postprocess"}
+
+
+@dataclass
+class TrackingSummary:
+    """What a run did: frames tracked and skipped, distinct track ids written, seconds per stage
+    (``seconds``) and in all (``wall``), where the outputs are."""
+    name: str
+    frames: int = 0
+    skipped: int = 0
+    track_ids: set = field(default_factory=set)
+    seconds: dict = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
+    wall: float = 0.0
+    result_path: str = None
+    video_path: str = None
+    interrupted: bool = False
+
+    @property
+    def tracks(self):
+        return len(self.track_ids)
+
+    @property
+    def fps(self):
+        return self.frames / self.wall if self.wall > 0 else 0.0
+
+    @property
+    def outside_network(self):
+        """Fraction of the wall time not spent in the network's forward pass."""
+        return 1.0 - self.seconds["network"] / self.wall if self.wall > 0 else 0.0
+
+    def format(self):
+        """A few lines for the terminal."""
+        total = self.wall or 1.0
+        split = " | ".join(f"{stage} {self.seconds[stage] / total:.1%}" for stage in STAGES)
+        other = max(self.wall - sum(self.seconds.values()), 0.0) / total
+        lines = [f"{self.name}: {self.frames} frames" + (f" ({self.skipped} skipped)" if self.skipped else "")
+                 + f" in {self.wall:.1f} s, {self.fps:.2f} frames/s, {self.tracks} tracks"
+                 + (" (interrupted)" if self.interrupted else ""),
+                 f"  time: {split} | other {other:.1%} (outside the network {self.outside_network:.1%})"]
+        if self.result_path:
+            lines.append(f"  results: {self.result_path}")
+        if self.video_path:
+            lines.append(f"  video:   {self.video_path}")
+        return "\n".join(lines)
+
+
+class TrackingInterrupted(KeyboardInterrupt):
+    """Ctrl-C during :func:`track_source`; ``summary`` holds what was done (and written) so far."""
+
+    def __init__(self, summary):
+        super().__init__(f"interrupted after {summary.frames} frames")
+        self.summary = summary
+
+
+def detection_threshold(tracker):
+    """The lowest score the tracker uses: with BYTE it also takes low-score detections."""
+    if getattr(tracker, "use_byte", False):
+        return min(tracker.conf_thres, tracker.low_thres)
+    return tracker.conf_thres
+
+
+def track_source(source, detector, tracker, results=None, video=None, summary=None,
+                 progress=True, min_box_area=100, max_aspect_ratio=1.6):
+    """Track every frame of ``source``; returns a :class:`TrackingSummary`.
+
+    results: a :class:`~fairmot.datasets.mot_format.MotResultWriter` or None; video: a
+    :class:`~fairmot.video_writer.VideoWriter` or None (annotated frames). Both are written
+    every frame; the caller owns (closes) them. Output tracks are the tracker's, filtered as
+    FairMOT's demo does (area > ``min_box_area``, width / height <= ``max_aspect_ratio``).
+    The detector's threshold is set to the tracker's lowest (see :func:`detection_threshold`).
+    On Ctrl-C raises :class:`TrackingInterrupted` carrying the summary so far; the frame being
+    processed is finished first, so that every output holds the same frames (a second Ctrl-C
+    stops at once).
+    """
+    summary = summary or TrackingSummary(name=source.name)
+    seconds = summary.seconds
+    detector.conf_thres = detection_threshold(tracker)
+    drawer = TrackDrawer(video.size) if video is not None else None
+    bar = tqdm(total=source.length or None, desc=source.name, unit="frame", disable=not progress or None,
+               dynamic_ncols=True)
+    # warnings (corrupt frames) go through tqdm.write so that they do not break the bar
+    redirect = contextlib.nullcontext() if bar.disable else logging_redirect_tqdm()
+    start = time.perf_counter()
+    with bar, redirect, _StopAtFrameEnd() as stop:
+        try:
+            for index, frame, t_read in _timed(source):
+                boxes, embeddings = detector(frame)
+                t2 = time.perf_counter()
+                tracks = filter_tracks(tracker.update(boxes, embeddings), min_box_area, max_aspect_ratio)
+                t3 = time.perf_counter()
+                if results is not None:
+                    results.write_frame(index, ((t.track_id, t.tlwh, t.score) for t in tracks))
+                if video is not None:
+                    video.write(drawer.draw(frame, tracks, index))
+                t4 = time.perf_counter()
+
+                seconds["decode"] += t_read
+                for key, stage in _DETECTOR_STAGES.items():
+                    seconds[stage] += detector.timings.get(key, 0.0)
+                seconds["association"] += t3 - t2
+                seconds["encode"] += t4 - t3
+                summary.frames += 1
+                summary.track_ids.update(t.track_id for t in tracks)
+                summary.skipped = source.skipped
+                bar.update(summary.frames + summary.skipped - bar.n)
+                if stop.requested:
+                    raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            summary.interrupted = True
+            raise TrackingInterrupted(summary) from None
+        finally:
+            summary.wall += time.perf_counter() - start
+            summary.skipped = source.skipped
+    return summary
+
+
+class _StopAtFrameEnd:
+    """While active, a first Ctrl-C only sets ``requested`` (the loop stops once the frame's
+    outputs are all written, so results and video hold the same frames); a second Ctrl-C stops
+    at once. Only where Python's default SIGINT handler is in place, in the main thread."""
+
+    def __enter__(self):
+        self.requested = False
+        self._previous = None
+        if (threading.current_thread() is threading.main_thread()
+                and signal.getsignal(signal.SIGINT) is signal.default_int_handler):
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum, frame):
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __exit__(self, *exc):
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+        return False
+
+
+def _timed(frames):
+    """(index, frame, seconds spent reading it) for each (index, frame) of ``frames``."""
+    iterator = iter(frames)
+    while True:
+        t0 = time.perf_counter()
+        item = next(iterator, None)
+        if item is None:
+            return
+        yield item[0], item[1], time.perf_counter() - t0
+
+
+def prepare_output_dir(path):
+    """Create ``path`` if needed and check that files can be written in it (UserError if not)."""
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as err:
+        raise UserError(f"cannot create output folder {path}: {err.strerror or err}") from None
+    if not os.path.isdir(path) or not os.access(path, os.W_OK | os.X_OK):
+        raise UserError(f"output folder {path} is not writable: pass --output DIR with a folder you can write")
+    return path
+
+
+def track_to_folder(source, detector, output_dir, video_format="avi", progress=True, **tracker_options):
+    """Track ``source`` into ``output_dir/<name>.txt`` and, unless ``video_format`` is None, an
+    annotated ``output_dir/<name>.<video_format>`` at the source's size and frame rate.
+
+    The tracker is a fresh :class:`JDETracker` at the source's frame rate (its track buffer
+    scales with it) with ``tracker_options``. Returns the :class:`TrackingSummary`.
+    """
+    prepare_output_dir(output_dir)
+    tracker = JDETracker(frame_rate=source.fps, **tracker_options)
+    summary = TrackingSummary(name=source.name,
+                              result_path=os.path.join(output_dir, source.name + ".txt"))
+    try:
+        results = MotResultWriter(summary.result_path)
+    except OSError as err:
+        raise UserError(f"cannot write {summary.result_path}: {err.strerror or err}") from None
+    with results:
+        if video_format is None:
+            return track_source(source, detector, tracker, results, None, summary, progress)
+        summary.video_path = os.path.join(output_dir, f"{source.name}.{video_format}")
+        with VideoWriter(summary.video_path, source.fps, source.size) as video:
+            return track_source(source, detector, tracker, results, video, summary, progress)

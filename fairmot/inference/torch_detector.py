@@ -1,0 +1,59 @@
+"""``Detector``: a FairMOT network run with PyTorch, on the CPU or a GPU."""
+from __future__ import annotations
+
+import os
+from typing import Tuple, Union
+
+import numpy as np
+import torch
+
+from fairmot.device import resolve_device
+from fairmot.models import model_from_checkpoint
+
+from .decoding import decode
+from .detector import BaseDetector
+
+
+class Detector(BaseDetector):
+    """FairMOT detection + embedding for single frames with PyTorch.
+
+    Args:
+        weights: checkpoint path (architecture and heads read from it) or a built model.
+        input_size: network input (width, height) or "WxH"; 1088x608 as the original, 864x480 and
+            576x320 trade accuracy for speed.
+        device: "auto", "cpu", "cuda" or "cuda:N".
+        conf_thres: keep detections with score > conf_thres (0.4 for MOT16/17, 0.3 for MOT15/20).
+        K: heatmap peaks considered per frame.
+
+    ``detector(frame)`` returns ``(boxes, embeddings)``: boxes (N, 5) float64 x1, y1, x2, y2, score in
+    frame pixels, best first; embeddings (N, D) float32 unit vectors. ``timings`` holds the last
+    call's seconds for "preprocess", "network" and "decode".
+    """
+
+    def __init__(self, weights: Union[str, os.PathLike, torch.nn.Module],
+                 input_size: Union[str, Tuple[int, int]] = (1088, 608), device: str = "auto",
+                 conf_thres: float = 0.4, K: int = 500):
+        super().__init__(input_size, conf_thres)
+        self.device = resolve_device(device)
+        if isinstance(weights, torch.nn.Module):
+            self.model = weights.eval()
+        else:
+            self.model = model_from_checkpoint(weights)
+        self.model.to(self.device)
+        self.K = K
+
+    @property
+    def heads(self):
+        return self.model.heads
+
+    @torch.inference_mode()
+    def forward(self, blob: np.ndarray):
+        outputs = self.model(torch.from_numpy(blob).unsqueeze(0).to(self.device))
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
+        return outputs
+
+    @torch.inference_mode()
+    def candidates(self, outputs) -> Tuple[np.ndarray, np.ndarray]:
+        boxes, embeddings = decode(outputs, K=self.K)
+        return boxes[0].cpu().numpy(), embeddings[0].float().cpu().numpy()

@@ -1,0 +1,1 @@
+"""Training: configuration, the trainer (one process or torchrun + DDP), losses, distributed helpers."""

@@ -1,0 +1,119 @@
+"""FairMOT's training loss: focal heatmap loss, L1 size/offset losses, identity classification,
+combined with learnable uncertainty weights (s_det, s_id).
+
+Every term is a sum divided by a count (positives, box slots, labelled identities). Under
+DistributedDataParallel the counts are summed over all processes first, and each process's
+loss is scaled by the world size, so that DDP's gradient averaging yields exactly the gradient
+of the loss of the global batch (the original normalised per GPU, so its result depended on
+how a batch was split).
+"""
+import math
+
+import torch
+import torch.distributed as dist
+import torch.nn as nn
+import torch.nn.functional as F
+
+from fairmot.inference.decoding import gather_at
+
+S_DET_INIT = -1.85
+S_ID_INIT = -1.05
+
+
+def _distributed():
+    return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
+
+
+def _at_least_float32(x):
+    """Half-precision (AMP) outputs are scored in float32; float32/float64 stay as they are."""
+    return x.float() if x.dtype in (torch.float16, torch.bfloat16) else x
+
+
+def focal_loss_sum(pred, gt):
+    """CenterNet's penalty-reduced focal loss (alpha 2, beta 4), summed; pred already in (0, 1).
+
+    Returns (loss sum, number of positives).
+    """
+    pos = gt.eq(1).to(pred.dtype)
+    neg_weights = torch.pow(1 - gt, 4) * (1 - pos)
+    pos_loss = torch.log(pred) * torch.pow(1 - pred, 2) * pos
+    neg_loss = torch.log(1 - pred) * torch.pow(pred, 2) * neg_weights
+    return -(pos_loss.sum() + neg_loss.sum()), pos.sum()
+
+
+def masked_l1_sum(output, mask, ind, target):
+    """L1 between the map ``output`` read at object centres ``ind`` and ``target``, summed over
+    valid slots. Returns (loss sum, number of valid values)."""
+    pred = gather_at(output, ind)
+    m = mask.unsqueeze(2).expand_as(pred).to(pred.dtype)
+    return F.l1_loss(pred * m, target * m, reduction="sum"), m.sum()
+
+
+def embedding_scale(num_ids):
+    """sqrt(2) * ln(nID - 1), as the original (kept >= sqrt(2) * ln 2 for tiny id counts)."""
+    return math.sqrt(2) * math.log(max(num_ids - 1, 2))
+
+
+class MotLoss(nn.Module):
+    """The loss and its parameters: the identity classifier and the uncertainty weights.
+
+    ``forward(outputs, batch)`` returns the scalar to back-propagate and a dict of detached
+    loss terms of the *global* batch (equal on every process).
+    """
+
+    def __init__(self, num_ids, emb_dim=128, hm_weight=1.0, wh_weight=0.1, off_weight=1.0, id_weight=1.0):
+        super().__init__()
+        self.num_ids = num_ids
+        self.emb_dim = emb_dim
+        self.weights = {"hm": hm_weight, "wh": wh_weight, "off": off_weight, "id": id_weight}
+        self.classifier = nn.Linear(emb_dim, max(num_ids, 1))
+        self.emb_scale = embedding_scale(num_ids)
+        self.s_det = nn.Parameter(S_DET_INIT * torch.ones(1))
+        self.s_id = nn.Parameter(S_ID_INIT * torch.ones(1))
+
+    def _terms(self, outputs, batch):
+        """(sum, count) of each loss term on this process's part of the batch."""
+        mask = batch["reg_mask"]
+        hm = torch.clamp(torch.sigmoid(_at_least_float32(outputs["hm"])), min=1e-4, max=1 - 1e-4)
+        terms = {"hm": focal_loss_sum(hm, batch["hm"]),
+                 "wh": masked_l1_sum(_at_least_float32(outputs["wh"]), mask, batch["ind"], batch["wh"])}
+        if "reg" in outputs:
+            terms["off"] = masked_l1_sum(_at_least_float32(outputs["reg"]), mask, batch["ind"], batch["reg"])
+        # identity: embeddings at labelled object centres, normalised and scaled, classified
+        emb = gather_at(_at_least_float32(outputs["id"]), batch["ind"])
+        labelled = (mask > 0) & (batch["ids"] >= 0)
+        logits = self.classifier(self.emb_scale * F.normalize(emb[labelled], dim=1))
+        id_sum = F.cross_entropy(logits, batch["ids"][labelled], reduction="sum")
+        # keep the classifier in the graph when nothing is labelled (DDP needs every gradient)
+        id_sum = id_sum + 0.0 * sum(p.sum() for p in self.classifier.parameters())
+        terms["id"] = (id_sum, labelled.sum().to(id_sum.dtype))
+        return terms
+
+    def forward(self, outputs, batch):
+        terms = self._terms(outputs, batch)
+        names = list(terms)
+        sums = [terms[k][0] for k in names]
+        counts = torch.stack([terms[k][1].detach().float() for k in names])
+        world = 1
+        if _distributed():
+            world = dist.get_world_size()
+            dist.all_reduce(counts)
+        # as the original: L1 terms divide by (count + 1e-4); focal and id terms by the count,
+        # or by 1 when it is zero
+        eps = torch.tensor([1e-4 if k in ("wh", "off") else 0.0 for k in names], device=counts.device)
+        norms = torch.where((counts > 0) | (eps > 0), counts + eps, torch.ones_like(counts))
+        local = {k: s / norms[i] for i, (k, s) in enumerate(zip(names, sums))}
+        det = sum(self.weights[k] * local[k] for k in ("hm", "wh", "off") if k in local)
+        ident = self.weights["id"] * local["id"]
+        # scaled so that averaging over processes gives the global batch's gradient
+        loss = 0.5 * (world * (torch.exp(-self.s_det) * det + torch.exp(-self.s_id) * ident)
+                      + self.s_det + self.s_id)
+        stats = torch.stack([local[k].detach() for k in names] + [det.detach(), ident.detach()])
+        if world > 1:
+            dist.all_reduce(stats)
+        values = dict(zip([f"{k}_loss" for k in names] + ["det_loss", "id_loss_weighted"], stats.tolist()))
+        det_g, id_g = values.pop("det_loss"), values.pop("id_loss_weighted")
+        s_det, s_id = self.s_det.item(), self.s_id.item()
+        values["loss"] = 0.5 * (math.exp(-s_det) * det_g + math.exp(-s_id) * id_g + s_det + s_id)
+        values["s_det"], values["s_id"] = s_det, s_id
+        return loss.squeeze(), values

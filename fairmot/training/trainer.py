@@ -1,0 +1,239 @@
+"""Joint detection + re-ID training, on one CPU/GPU or many processes (torchrun + DDP).
+
+Checkpoints are written atomically at the end of every epoch and hold everything needed to
+continue exactly: the network, the loss-side parameters (identity classifier, s_det, s_id), the
+optimizer, the epoch and the configuration. Data order and augmentation are functions of
+(seed, epoch, index), so ``--resume`` after an interruption gives the same weights as an
+uninterrupted run (bitwise on CPU).
+"""
+import json
+import logging
+import math
+import os
+import random
+import time
+from dataclasses import asdict
+
+import numpy as np
+import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader, DistributedSampler
+from tqdm import tqdm
+
+from fairmot.datasets.joint_dataset import JointDataset
+from fairmot.device import resolve_device
+from fairmot.errors import UserError
+from fairmot.models import create_model
+from fairmot.models.checkpoint import load_imagenet_backbone, load_state_dict_checked, read_checkpoint
+from fairmot.utils.atomic import atomic_save
+
+from . import distributed as fdist
+from .config import LAST_CHECKPOINT, lr_at
+from .losses import MotLoss
+
+logger = logging.getLogger(__name__)
+
+def seed_everything(seed):
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def save_atomically(obj, path):
+    """torch.save to a temporary file, then rename: a crash never leaves a half-written checkpoint."""
+    atomic_save(path, lambda tmp: torch.save(obj, tmp))
+
+
+def _append_jsonl(path, record):
+    with open(path, "a") as f:
+        f.write(json.dumps(record) + "\n")
+        f.flush()
+
+
+def training_device(device="auto"):
+    """The device to train on (:func:`fairmot.device.resolve_device`): CUDA always with an index,
+    as ``torch.cuda.set_device`` needs; under torchrun the caller moves to the local rank's GPU."""
+    return resolve_device(device)
+
+
+class ModelWithLoss(nn.Module):
+    """One module for DDP: the network and the loss's own parameters are synchronised together."""
+
+    def __init__(self, model, loss):
+        super().__init__()
+        self.model, self.loss = model, loss
+
+    def forward(self, batch):
+        outputs = self.model(batch["input"])
+        return self.loss(outputs, batch)
+
+
+def _is_imagenet_dla(state_dict):
+    return "base_layer.0.weight" in state_dict and "level5.root.conv.weight" in state_dict
+
+
+class Trainer:
+    def __init__(self, cfg):
+        self.cfg = cfg
+        self.device = training_device(cfg.device)
+        self.info = fdist.init_from_env(self.device.type)
+        if self.device.type == "cuda" and self.info.enabled:
+            self.device = torch.device("cuda", self.info.local_rank)  # one GPU per process
+        if self.device.type == "cuda":
+            torch.cuda.set_device(self.device)
+        if cfg.batch_size % self.info.world_size:
+            raise UserError(f"batch size {cfg.batch_size} must be divisible by the {self.info.world_size} processes")
+        self.amp = cfg.amp and self.device.type == "cuda" and not cfg.float64
+        self.dtype = torch.float64 if cfg.float64 else torch.float32
+        seed_everything(cfg.seed)
+        if self.info.is_main:
+            os.makedirs(cfg.output, exist_ok=True)
+
+        self.dataset = JointDataset.from_config(cfg.data, "train", img_size=tuple(cfg.input_size),
+                                                augment=cfg.augment, ltrb=cfg.ltrb, seed=cfg.seed,
+                                                scale_range=tuple(cfg.scale_range),
+                                                progress=self.info.is_main)
+        self.model = create_model(cfg.arch, cfg.heads(), cfg.head_conv)
+        self.loss = MotLoss(self.dataset.nID, cfg.reid_dim, **{f"{k}_weight": v for k, v in cfg.loss_weights.items()})
+        if cfg.load_model and not cfg.resume:
+            self._load_initial_weights(cfg.load_model)
+        if cfg.sync_bn and self.info.enabled:
+            self.model = fdist.convert_sync_batchnorm(self.model, self.device.type)
+        self.module = ModelWithLoss(self.model, self.loss).to(self.device, self.dtype)
+        # as the original: Adam over the network, the loss parameters added as a second group
+        self.optimizer = torch.optim.Adam(self.model.parameters(), cfg.lr)
+        self.optimizer.add_param_group({"params": list(self.loss.parameters())})
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp)
+        self.start_epoch = 0
+        if cfg.resume:
+            self._resume()
+        self.ddp = self.module
+        if self.info.enabled:
+            ids = [self.device.index] if self.device.type == "cuda" else None
+            self.ddp = nn.parallel.DistributedDataParallel(self.module, device_ids=ids)
+        # the same sampler with one replica when single-process: identical global batches either way
+        self.sampler = DistributedSampler(self.dataset, num_replicas=self.info.world_size, rank=self.info.rank,
+                                          shuffle=True, seed=cfg.seed, drop_last=True)
+        self.per_process_batch = cfg.batch_size // self.info.world_size
+        if len(self.sampler) < self.per_process_batch:
+            raise UserError(f"{len(self.dataset)} training images are fewer than one batch of {cfg.batch_size}")
+
+    # ----- weights ---------------------------------------------------------------------------
+    def _load_initial_weights(self, path):
+        state_dict, _ = read_checkpoint(path)
+        if _is_imagenet_dla(state_dict):
+            load_imagenet_backbone(self.model, path)
+            self._log(f"initialised the DLA-34 backbone from ImageNet weights {path}")
+            return
+        report = load_state_dict_checked(self.model, state_dict, strict=False, source=repr(path))
+        if report.exact:
+            self._log(f"initialised all weights from {path}")
+            return
+        heads = tuple(f"{h}." for h in self.model.heads)
+        head_keys = [k for k, _, _ in report.mismatched] + report.missing + report.unexpected
+        others = [k for k in head_keys if not k.startswith(heads)]
+        if not self.cfg.reinit_heads or others:
+            hint = "" if others else " (only head weights differ: add --reinit-heads to start those from scratch)"
+            raise UserError(f"--load-model {path} does not match {self.cfg.arch}: {report.summary()}{hint}")
+        self._log(f"initialised from {path}; heads re-initialised: {report.summary()}")
+
+    def checkpoint_dict(self, epoch):
+        return {"epoch": epoch, "state_dict": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+                "loss_state": self.loss.state_dict(), "scaler": self.scaler.state_dict(),
+                "arch": self.cfg.arch, "heads": self.model.heads, "head_conv": self.cfg.head_conv,
+                "ltrb": self.cfg.ltrb, "nID": self.dataset.nID, "config": asdict(self.cfg)}
+
+    def _resume(self):
+        path = self.cfg.resume if isinstance(self.cfg.resume, str) else os.path.join(self.cfg.output, LAST_CHECKPOINT)
+        if not os.path.isfile(path):
+            raise UserError(f"--resume: no checkpoint at {path}")
+        state_dict, meta = read_checkpoint(path, map_location=self.device)
+        if "optimizer" not in meta or "loss_state" not in meta:
+            raise UserError(f"{path} lacks the optimizer or loss state needed to resume; "
+                            "use --load-model to start a new training from its weights")
+        if meta.get("nID") != self.dataset.nID:
+            raise UserError(f"{path} was trained on {meta.get('nID')} identities, the data now has "
+                            f"{self.dataset.nID}: resume with the same --data")
+        load_state_dict_checked(self.model, state_dict, strict=True, source=repr(path))
+        load_state_dict_checked(self.loss, meta["loss_state"], strict=True, source=f"{path} (loss state)")
+        self.optimizer.load_state_dict(meta["optimizer"])
+        if meta.get("scaler"):
+            self.scaler.load_state_dict(meta["scaler"])
+        self.start_epoch = int(meta["epoch"])
+        self._log(f"resumed from {path} after epoch {self.start_epoch}")
+
+    # ----- loop ------------------------------------------------------------------------------
+    def _log(self, message):
+        if self.info.is_main:
+            tqdm.write(message)
+
+    def _loader(self, epoch):
+        self.sampler.set_epoch(epoch)
+        self.dataset.set_epoch(epoch)
+        return DataLoader(self.dataset, batch_size=self.per_process_batch, sampler=self.sampler,
+                          num_workers=self.cfg.num_workers, pin_memory=self.device.type == "cuda",
+                          drop_last=True)
+
+    def train_epoch(self, epoch):
+        cfg = self.cfg
+        lr = lr_at(cfg, epoch)
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        self.ddp.train()
+        loader = self._loader(epoch)
+        steps = len(loader) if not cfg.max_steps_per_epoch else min(len(loader), cfg.max_steps_per_epoch)
+        bar = tqdm(total=steps, desc=f"epoch {epoch}/{cfg.epochs}", disable=not self.info.is_main,
+                   dynamic_ncols=True, leave=True)
+        totals, seen, t0 = {}, 0, time.perf_counter()
+        for step, batch in enumerate(loader):
+            if step >= steps:
+                break
+            batch = {k: v.to(self.device, self.dtype if v.is_floating_point() else v.dtype, non_blocking=True)
+                     for k, v in batch.items()}
+            with torch.autocast(device_type=self.device.type, dtype=torch.float16, enabled=self.amp):
+                loss, stats = self.ddp(batch)
+            if not math.isfinite(stats["loss"]):
+                raise UserError(f"loss became {stats['loss']} at epoch {epoch} step {step + 1}: "
+                                "lower --lr or check the data")
+            self.optimizer.zero_grad(set_to_none=True)
+            self.scaler.scale(loss).backward()
+            self.scaler.step(self.optimizer)
+            self.scaler.update()
+            seen += self.cfg.batch_size
+            for k, v in stats.items():
+                totals[k] = totals.get(k, 0.0) + v
+            if self.info.is_main:
+                bar.set_postfix({k.replace("_loss", ""): f"{v:.3f}" for k, v in stats.items()
+                                 if k.endswith("loss")}, refresh=False)
+                bar.update()
+                if cfg.log_steps:
+                    _append_jsonl(os.path.join(cfg.output, "steps.jsonl"),
+                                  {"epoch": epoch, "step": step + 1, "lr": lr, **stats})
+        bar.close()
+        elapsed = time.perf_counter() - t0
+        record = {"epoch": epoch, "lr": lr, "steps": steps, **{k: v / max(steps, 1) for k, v in totals.items()},
+                  "time_s": round(elapsed, 2), "images_per_s": round(seen / elapsed, 3) if elapsed else None}
+        return record
+
+    def fit(self):
+        cfg = self.cfg
+        if self.info.is_main:
+            self._log(f"training {cfg.arch} on {len(self.dataset)} images, {self.dataset.nID} identities, "
+                      f"{self.info.world_size} process(es) on {self.device.type}, global batch {cfg.batch_size}, "
+                      f"epochs {self.start_epoch + 1}-{cfg.epochs}; output {cfg.output}")
+        history = []
+        for epoch in range(self.start_epoch + 1, cfg.epochs + 1):
+            record = self.train_epoch(epoch)
+            history.append(record)
+            if self.info.is_main:
+                _append_jsonl(os.path.join(cfg.output, "log.jsonl"), record)
+                ckpt = self.checkpoint_dict(epoch)
+                save_atomically(ckpt, os.path.join(cfg.output, LAST_CHECKPOINT))
+                if epoch in cfg.lr_steps or (cfg.save_every and epoch % cfg.save_every == 0):
+                    save_atomically(ckpt, os.path.join(cfg.output, f"model_{epoch}.pth"))
+                self._log(f"epoch {epoch}: loss {record['loss']:.4f} (hm {record['hm_loss']:.4f} "
+                          f"wh {record['wh_loss']:.4f} off {record.get('off_loss', 0):.4f} id {record['id_loss']:.4f}) "
+                          f"{record['images_per_s']} img/s, saved {LAST_CHECKPOINT}")
+            if self.info.enabled:
+                torch.distributed.barrier()
+        return history

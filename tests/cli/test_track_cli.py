@@ -1,0 +1,243 @@
+"""``fairmot track`` and ``fairmot eval --weights`` driven as a user runs them (subprocesses).
+
+The network is a random resdcn_18 whose heads behave like a detector (fairmot.models.random_init)
+at 160x96, on PETS09-S2L1 frames: the detections mean nothing, the files and their format do.
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from fairmot.datasets.mot_format import load_mot_rows
+from fairmot.evaluation.mot_metrics import evaluate_folder
+from fairmot.evaluation.report import format_table
+from fairmot.models import create_model
+from support.cli import assert_one_line_error as _assert_one_line_error
+from support.cli import run_fairmot as fairmot
+from support.video import corrupt_avi_frame, write_video
+
+FAST = ("--input-size", "160x96")
+
+
+def track(source, weights, output, *extra):
+    return fairmot("track", source, "--weights", weights, "--output", output, *FAST, *extra)
+
+
+def assert_one_line_error(proc, *fragments, command="track"):
+    _assert_one_line_error(proc, *fragments, command=command)
+
+
+def assert_valid_results(path, frames, min_score=0.4):
+    """MOTChallenge rows frame,id,x,y,w,h,score,-1,-1,-1 within ``frames``, FairMOT's output filter
+    applied, each id at most once per frame."""
+    text = open(path).read()
+    assert text.endswith("\n")
+    assert all(len(line.split(",")) == 10 for line in text.splitlines())
+    rows = load_mot_rows(path)
+    assert len(rows) > 0
+    assert set(rows[:, 0].astype(int)) <= set(frames)
+    assert np.all(rows[:, 1] >= 1) and np.all(rows[:, 1] == np.round(rows[:, 1]))
+    w, h = rows[:, 4], rows[:, 5]
+    assert np.all(w * h > 100) and np.all(w / h <= 1.6)
+    assert np.all((rows[:, 6] > min_score) & (rows[:, 6] <= 1))
+    assert np.all(rows[:, 7:] == -1)
+    keys = rows[:, 0] * 100000 + rows[:, 1]
+    assert len(np.unique(keys)) == len(keys)
+    return rows
+
+
+def video_info(path):
+    cap = cv2.VideoCapture(str(path))
+    assert cap.isOpened(), path
+    frames = 0
+    while cap.read()[0]:
+        frames += 1
+    return (int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)),
+            round(cap.get(cv2.CAP_PROP_FPS), 3), frames)
+
+
+def test_image_folder(pets_frames, tracking_weights, tmp_path):
+    proc = track(pets_frames, tracking_weights, tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr
+    assert_valid_results(tmp_path / "out" / "pets8.txt", range(1, 9))
+    assert video_info(tmp_path / "out" / "pets8.avi") == (480, 360, 30.0, 8)  # 30 fps: a folder has none
+    summary = proc.stdout
+    assert "pets8: 8 frames in" in summary and "frames/s" in summary
+    for stage in ("decode", "network", "association", "encode", "outside the network"):
+        assert stage in summary
+
+
+def test_mot_sequence_keeps_its_frame_rate(pets_sequence, tracking_weights, tmp_path):
+    proc = track(pets_sequence / "PETS8", tracking_weights, tmp_path, "--byte", "--video-format", "mp4")
+    assert proc.returncode == 0, proc.stderr
+    # BYTE: tracks may be carried by detections down to 0.2
+    assert_valid_results(tmp_path / "PETS8.txt", range(1, 9), min_score=0.2)
+    assert video_info(tmp_path / "PETS8.mp4") == (480, 360, 10.0, 8)
+
+
+def test_video_with_a_corrupt_frame(pets_frames, tracking_weights, tmp_path):
+    video = write_video(tmp_path / "walk.avi", sorted(pets_frames.iterdir()), fps=12.5)
+    corrupt_avi_frame(video, 5)
+    proc = track(video, tracking_weights, tmp_path / "out", "--no-video")
+    assert proc.returncode == 0, proc.stderr
+    warnings = [line for line in proc.stderr.splitlines() if "warning" in line]
+    assert warnings == [f"fairmot track: warning: frame 5 of {video} cannot be decoded (corrupt data); skipped"]
+    rows = assert_valid_results(tmp_path / "out" / "walk.txt", [1, 2, 3, 4, 6, 7, 8])
+    assert {6, 7, 8} <= set(rows[:, 0].astype(int))  # tracking went on after the damage
+    assert "7 frames (1 skipped)" in proc.stdout
+    assert not os.path.exists(tmp_path / "out" / "walk.avi")
+
+
+def test_ctrl_c_keeps_what_was_written(shared_data, tracking_weights, tmp_path):
+    """SIGINT after a few frames of the 795-frame sequence: exit 130, the finished frames are in
+    the result file and the video is playable with one frame per finished frame."""
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "fairmot", "track",
+                             os.path.join(shared_data, "PETS09-S2L1"), "--weights", str(tracking_weights),
+                             "--output", str(out), *FAST], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    result = out / "PETS09-S2L1.txt"
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None:
+        if result.exists() and len(set(load_mot_rows(result)[:, 0])) >= 3:
+            break
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr and "interrupted" in stderr
+    rows = assert_valid_results(result, range(1, 796))
+    done = int(stdout.split(": ")[1].split(" frames")[0])  # "PETS09-S2L1: N frames in ..."
+    assert 3 <= done < 795 and "(interrupted)" in stdout
+    assert set(rows[:, 0].astype(int)) <= set(range(1, done + 1))
+    assert video_info(out / "PETS09-S2L1.avi") == (480, 360, 10.0, done)
+
+
+def bad_checkpoint(path, heads=None, state_dict=None):
+    torch.save({"epoch": 0, "state_dict": state_dict or create_model("resdcn_18", heads).state_dict()}, path)
+    return path
+
+
+@pytest.mark.parametrize("case, fragments", [
+    ("missing source", ["source", "not found"]),
+    ("text file named .mp4", ["is not a video"]),
+    ("folder without images", ["holds no images"]),
+    ("missing weights", ["checkpoint", "not found"]),
+    ("weights not a checkpoint", ["cannot read", "as a PyTorch checkpoint"]),
+    ("weights of another network", ["not a FairMOT network checkpoint"]),
+    ("wh head with 3 channels", ["head 'wh' has 3 output channels"]),
+    ("no id head", ["lacks the FairMOT head(s) id"]),
+    ("output under a file", ["cannot create output folder"]),
+    ("bad input size", ["input size 300x200"]),
+])
+def test_bad_input_is_one_line(case, fragments, pets_frames, tracking_weights, tmp_path):
+    source, weights, output, extra = pets_frames, tracking_weights, tmp_path / "out", []
+    if case == "missing source":
+        source = tmp_path / "nowhere.mp4"
+    elif case == "text file named .mp4":
+        source = tmp_path / "notes.mp4"
+        source.write_text("this is not a video\n")
+    elif case == "folder without images":
+        source = tmp_path / "empty"
+        source.mkdir()
+    elif case == "missing weights":
+        weights = tmp_path / "nowhere.pth"
+    elif case == "weights not a checkpoint":
+        weights = tmp_path / "model.pth"
+        weights.write_text("not a checkpoint")
+    elif case == "weights of another network":
+        weights = bad_checkpoint(tmp_path / "other.pth", state_dict={"fc.weight": torch.zeros(2, 2)})
+    elif case == "wh head with 3 channels":
+        weights = bad_checkpoint(tmp_path / "wh3.pth", {"hm": 1, "wh": 3, "reg": 2, "id": 128})
+    elif case == "no id head":
+        weights = bad_checkpoint(tmp_path / "noid.pth", {"hm": 1, "wh": 4, "reg": 2})
+    elif case == "output under a file":
+        (tmp_path / "file").write_text("")
+        output = tmp_path / "file" / "out"
+    elif case == "bad input size":
+        extra = ["--input-size", "300x200"]
+    proc = fairmot("track", source, "--weights", weights, "--output", output, *extra)
+    assert_one_line_error(proc, *fragments)
+    if case != "output under a file":
+        assert not os.path.exists(output)  # nothing written for a run that could not start
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their permissions")
+def test_unreadable_source(pets_frames, tracking_weights, tmp_path):
+    video = write_video(tmp_path / "walk.avi", sorted(pets_frames.iterdir()))
+    video.chmod(0)
+    assert_one_line_error(track(video, tracking_weights, tmp_path / "out"), "not readable")
+
+
+def test_eval_one_shot_tracks_then_scores(pets_sequence, tracking_weights, tmp_path):
+    out = tmp_path / "tracked"
+    proc = fairmot("eval", pets_sequence, "--weights", tracking_weights, "--output", out, *FAST)
+    assert proc.returncode == 0, proc.stderr
+    assert_valid_results(out / "PETS8.txt", range(1, 9))
+    assert not os.path.exists(out / "PETS8.avi")  # no video unless --video-format
+    assert "PETS8: 8 frames in" in proc.stdout
+    # the table printed is the score of the files the run wrote, with the detections' AP50 first
+    expected = format_table(evaluate_folder(str(pets_sequence), str(out)))
+    table = proc.stdout.rstrip().splitlines()[-3:]
+    assert table[0].split() == ["AP50"] + expected.splitlines()[0].split()
+    for got, want in zip(table[1:], expected.splitlines()[1:]):
+        assert got.split()[0] == want.split()[0] and got.split()[2:] == want.split()[1:]
+        assert got.split()[1].endswith("%")
+
+    ranged = fairmot("eval", pets_sequence, "--weights", tracking_weights, "--output", tmp_path / "ranged",
+                     "--frames", "3-6", "--json", tmp_path / "ranged.json", *FAST)
+    assert ranged.returncode == 0, ranged.stderr
+    assert "PETS8: 4 frames in" in ranged.stdout
+    assert_valid_results(tmp_path / "ranged" / "PETS8.txt", range(3, 7))
+    scores = json.loads((tmp_path / "ranged.json").read_text())
+    assert set(scores) == {"PETS8", "OVERALL"} and 0.0 <= scores["OVERALL"]["AP50"] <= 1.0
+    gt = load_mot_rows(pets_sequence / "PETS8" / "gt" / "gt.txt")
+    in_range = gt[(gt[:, 0] >= 3) & (gt[:, 0] <= 6) & (gt[:, 6] != 0)]
+    assert scores["PETS8"]["FN"] + round(scores["PETS8"]["Rcll"] * len(in_range)) == len(in_range)
+
+    half = fairmot("eval", pets_sequence, "--weights", tracking_weights, "--output", tmp_path / "half",
+                   "--half", *FAST)
+    assert half.returncode == 0, half.stderr
+    assert "PETS8: 4 frames in" in half.stdout
+    assert_valid_results(tmp_path / "half" / "PETS8.txt", range(5, 9))
+
+
+def test_eval_one_shot_bad_input(shared_data, pets_sequence, tracking_weights, tmp_path):
+    no_images = fairmot("eval", os.path.join(shared_data, "MOT17", "train"), "--weights", tracking_weights,
+                        "--output", tmp_path / "out")
+    assert_one_line_error(no_images, "has its images", command="eval")
+    both = fairmot("eval", pets_sequence, tmp_path, "--weights", tracking_weights)
+    assert_one_line_error(both, "not both", command="eval")
+    neither = fairmot("eval", pets_sequence)
+    assert_one_line_error(neither, "give RESULTS_DIR", command="eval")
+    unknown = fairmot("eval", pets_sequence, "--weights", tracking_weights, "--sequences", "MOT17-02")
+    assert_one_line_error(unknown, "no ground truth for MOT17-02", command="eval")
+
+
+def test_onnxruntime_backend_tracks_like_pytorch(pets_frames, tracking_weights, tmp_path):
+    from fairmot.export.onnx import export_onnx
+    from fairmot.models.random_init import detector_like_model
+    onnx_path = tmp_path / "model.onnx"
+    export_onnx(detector_like_model(), str(onnx_path), input_size=(160, 96))
+    by_onnx = fairmot("track", pets_frames, "--weights", onnx_path, "--backend", "onnxruntime",
+                      "--device", "cpu", "--output", tmp_path / "onnx", "--no-video")
+    assert by_onnx.returncode == 0, by_onnx.stderr
+    by_torch = track(pets_frames, tracking_weights, tmp_path / "torch", "--no-video")
+    assert by_torch.returncode == 0, by_torch.stderr
+    onnx_rows = assert_valid_results(tmp_path / "onnx" / "pets8.txt", range(1, 9))
+    torch_rows = load_mot_rows(tmp_path / "torch" / "pets8.txt")
+    np.testing.assert_array_equal(onnx_rows[:, :2], torch_rows[:, :2])  # same tracks, same ids
+    np.testing.assert_allclose(onnx_rows[:, 2:7], torch_rows[:, 2:7], atol=0.02)
+
+    wrong_backend = fairmot("track", pets_frames, "--weights", onnx_path, "--output", tmp_path / "x")
+    assert_one_line_error(wrong_backend, "is an ONNX model", "--backend onnxruntime")
+    wrong_size = fairmot("track", pets_frames, "--weights", onnx_path, "--backend", "onnxruntime",
+                         "--input-size", "320x192", "--output", tmp_path / "x")
+    assert_one_line_error(wrong_size, "exported for input size 160x96")

@@ -1,0 +1,52 @@
+"""The tracking loop in-process: it adds nothing to detector -> tracker -> output filter, and its
+summary accounts for the frames and the time."""
+import numpy as np
+import pytest
+
+from fairmot.datasets.mot_format import load_mot_rows
+from fairmot.inference.pipeline import STAGES, TrackingSummary, detection_threshold, track_to_folder
+from fairmot.inference.sources import open_source
+from fairmot.inference.torch_detector import Detector
+from fairmot.trackers import JDETracker, filter_tracks
+
+
+@pytest.fixture(scope="module")
+def detector(tracking_weights):
+    return Detector(str(tracking_weights), input_size="160x96", device="cpu")
+
+
+def test_results_are_those_of_the_detector_and_tracker(pets_frames, detector, tmp_path):
+    summary = track_to_folder(open_source(pets_frames, fps=10), detector, str(tmp_path), progress=False)
+    written = load_mot_rows(summary.result_path)
+
+    detector.conf_thres = 0.4
+    tracker = JDETracker(frame_rate=10)
+    expected = []
+    for index, frame in open_source(pets_frames):
+        for t in filter_tracks(tracker.update(*detector(frame))):
+            expected.append([index, t.track_id, *t.tlwh, t.score])
+    expected = np.array(expected)
+    assert len(written) == len(expected) > 8
+    np.testing.assert_array_equal(written[:, :2], expected[:, :2])
+    np.testing.assert_allclose(written[:, 2:7], expected[:, 2:], atol=0.006)  # rounded to 2/4 decimals
+
+    assert (summary.frames, summary.skipped, summary.interrupted) == (8, 0, False)
+    assert summary.tracks == len(np.unique(expected[:, 1]))
+    assert set(summary.seconds) == set(STAGES) and all(v > 0 for v in summary.seconds.values())
+    assert sum(summary.seconds.values()) <= summary.wall
+    assert summary.fps == pytest.approx(8 / summary.wall)
+    assert summary.video_path.endswith("pets8.avi")
+
+
+def test_byte_lowers_the_detector_threshold():
+    assert detection_threshold(JDETracker(conf_thres=0.4)) == 0.4
+    assert detection_threshold(JDETracker(conf_thres=0.4, use_byte=True)) == 0.2
+    assert detection_threshold(JDETracker(conf_thres=0.1, use_byte=True)) == 0.1
+
+
+def test_summary_text():
+    summary = TrackingSummary(name="seq", frames=50, skipped=2, track_ids={1, 2, 3}, wall=10.0,
+                              seconds=dict(zip(STAGES, [0.5, 0.2, 8.0, 0.3, 0.4, 0.6])))
+    text = summary.format()
+    assert text.splitlines()[0] == "seq: 50 frames (2 skipped) in 10.0 s, 5.00 frames/s, 3 tracks"
+    assert "network 80.0%" in text and "other 0.0%" in text and "outside the network 20.0%" in text

@@ -1,0 +1,104 @@
+import pytest
+import torch
+
+from fairmot.errors import CheckpointMismatchError, UserError
+from fairmot.models import (
+    create_model,
+    infer_model_config,
+    load_imagenet_backbone,
+    load_model,
+    load_state_dict_checked,
+    model_from_checkpoint,
+)
+
+
+@pytest.fixture(scope="module")
+def trained_like():
+    """A resdcn_18 with every tensor randomised, so a load that skipped anything would show."""
+    torch.manual_seed(0)
+    model = create_model("resdcn_18").eval()
+    with torch.no_grad():
+        for t in model.state_dict().values():
+            if t.is_floating_point():
+                t.copy_(torch.rand_like(t) * 0.1 + 0.01)
+    return model
+
+
+def _outputs(model):
+    with torch.no_grad():
+        return model(torch.rand(1, 3, 64, 96, generator=torch.Generator().manual_seed(1)))
+
+
+def test_strict_load_of_the_original_format(tmp_path, trained_like):
+    # the original's layout: {'epoch', 'state_dict', 'optimizer'}; DataParallel adds 'module.'
+    state = {"module." + k: v for k, v in trained_like.state_dict().items()}
+    path = tmp_path / "model_30.pth"
+    torch.save({"epoch": 30, "state_dict": state, "optimizer": {"state": {}, "param_groups": []}}, path)
+    fresh = load_model(create_model("resdcn_18").eval(), str(path))
+    want, got = _outputs(trained_like), _outputs(fresh)
+    for k in want:
+        assert torch.equal(want[k], got[k])
+
+
+def test_bare_state_dict_and_model_from_checkpoint(tmp_path, trained_like):
+    path = tmp_path / "bare.pth"
+    torch.save(trained_like.state_dict(), path)
+    model = model_from_checkpoint(str(path))
+    assert model.arch == "resdcn_18" and model.heads == {"hm": 1, "wh": 4, "reg": 2, "id": 128}
+    assert not model.training
+    assert torch.equal(_outputs(model)["id"], _outputs(trained_like)["id"])
+
+
+def test_mismatched_checkpoint_names_the_keys(tmp_path):
+    old = create_model("resdcn_18", {"hm": 1, "wh": 2, "reg": 2, "id": 512})
+    state = old.state_dict()
+    del state["reg.0.bias"]
+    state["extra.weight"] = torch.zeros(1)
+    path = tmp_path / "old.pth"
+    torch.save({"epoch": 1, "state_dict": state}, path)
+    with pytest.raises(CheckpointMismatchError) as info:
+        load_model(create_model("resdcn_18"), str(path))
+    msg = str(info.value)
+    assert "wh.2.weight checkpoint (2, 256, 1, 1) vs model (4, 256, 1, 1)" in msg
+    assert "id.2.weight" in msg and "reg.0.bias" in msg and "extra.weight" in msg
+    # non-strict loads the rest and reports every key it left out
+    model = create_model("resdcn_18")
+    report = load_state_dict_checked(model, state, strict=False)
+    assert report.missing == ["reg.0.bias"] and report.unexpected == ["extra.weight"]
+    assert {k for k, _, _ in report.mismatched} == {"wh.2.weight", "wh.2.bias", "id.2.weight", "id.2.bias"}
+    assert torch.equal(model.layer1[0].conv1.weight, state["layer1.0.conv1.weight"])
+
+
+def test_heads_of_old_checkpoints_are_inferred():
+    # the original all_dla34.pth: wh=2 (width/height boxes) and a 512-d identity head
+    state = create_model("dla_34", {"hm": 1, "wh": 2, "reg": 2, "id": 512}).state_dict()
+    assert infer_model_config(state) == ("dla_34", {"hm": 1, "wh": 2, "reg": 2, "id": 512}, 256)
+
+
+def test_not_a_fairmot_checkpoint(tmp_path):
+    bad = tmp_path / "notes.pth"
+    bad.write_text("hello")
+    with pytest.raises(UserError, match="cannot read"):
+        model_from_checkpoint(str(bad))
+    other = tmp_path / "other.pth"
+    torch.save({"state_dict": {"fc.weight": torch.zeros(2, 2)}}, other)
+    with pytest.raises(UserError, match="not a FairMOT network"):
+        model_from_checkpoint(str(other))
+    with pytest.raises(UserError, match="not found"):
+        model_from_checkpoint(str(tmp_path / "missing.pth"))
+
+
+def test_imagenet_dla34_backbone_loads_strictly(tmp_path):
+    donor = create_model("dla_34")
+    with torch.no_grad():
+        donor.base.level5.root.conv.weight.fill_(0.5)
+    # dla34-ba72cf86.pth layout: the backbone's own names, no 'base.' prefix, with fc
+    path = tmp_path / "dla34-ba72cf86.pth"
+    torch.save(donor.base.state_dict(), path)
+    model = load_imagenet_backbone(create_model("dla_34"), str(path))
+    assert torch.equal(model.base.level5.root.conv.weight, donor.base.level5.root.conv.weight)
+    state = donor.base.state_dict()
+    del state["fc.bias"]
+    torch.save(state, path)
+    with pytest.raises(CheckpointMismatchError, match="fc.bias"):
+        load_imagenet_backbone(create_model("dla_34"), str(path))

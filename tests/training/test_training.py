@@ -1,0 +1,107 @@
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from fairmot.training.config import TrainConfig
+from fairmot.training.trainer import Trainer
+from support.data import REPO
+
+TINY = dict(arch="resdcn_18_w32", head_conv=16, input_size=(128, 96), batch_size=4, lr=5e-4, lr_steps=(2,),
+            num_workers=0, seed=3, max_steps_per_epoch=3)
+
+
+@pytest.fixture(scope="module")
+def synth_data(tmp_path_factory):
+    out = tmp_path_factory.mktemp("synth")
+    subprocess.run([sys.executable, "-m", "fairmot", "synth", str(out), "--sequences", "3", "--frames", "24",
+                    "--width", "256", "--height", "160", "--seed", "1"], check=True, capture_output=True)
+    return str(out / "data.json")
+
+
+def _train(data, output, **kw):
+    cfg = TrainConfig(data=data, output=str(output), **{**TINY, **kw})
+    return Trainer(cfg).fit()
+
+
+def test_resume_after_an_interruption_is_bitwise_exact(synth_data, tmp_path):
+    _train(synth_data, tmp_path / "straight", epochs=3)
+    _train(synth_data, tmp_path / "interrupted", epochs=1)  # "crash" after epoch 1
+    history = _train(synth_data, tmp_path / "interrupted", epochs=3, resume=True)
+    assert [h["epoch"] for h in history] == [2, 3] and history[-1]["lr"] == pytest.approx(5e-5)
+    a = torch.load(tmp_path / "straight" / "model_last.pth", weights_only=True)
+    b = torch.load(tmp_path / "interrupted" / "model_last.pth", weights_only=True)
+    assert a["epoch"] == b["epoch"] == 3
+    for part in ("state_dict", "loss_state"):  # the network, the id classifier, s_det and s_id
+        assert a[part].keys() == b[part].keys()
+        for k in a[part]:
+            assert torch.equal(a[part][k], b[part][k]), f"{part} {k} differs after resume"
+    # the lr step epoch keeps its own checkpoint; the log has one line per epoch
+    assert (tmp_path / "straight" / "model_2.pth").exists()
+    log = [json.loads(line) for line in open(tmp_path / "interrupted" / "log.jsonl")]
+    assert [r["epoch"] for r in log] == [1, 2, 3]
+
+
+def test_training_reduces_the_loss_and_checkpoints_load_for_tracking(synth_data, tmp_path):
+    history = _train(synth_data, tmp_path / "run", epochs=3, lr_steps=(), max_steps_per_epoch=6, lr=2e-3)
+    assert history[-1]["loss"] < 0.9 * history[0]["loss"]
+    assert history[-1]["hm_loss"] < history[0]["hm_loss"] and history[-1]["wh_loss"] < history[0]["wh_loss"]
+    from fairmot.models import model_from_checkpoint
+    model = model_from_checkpoint(str(tmp_path / "run" / "model_last.pth"))
+    assert model.arch == "resdcn_18_w32" and model.heads["id"] == 128
+
+
+CHECK_DDP = os.path.join(REPO, "scripts", "check_ddp.py")
+
+
+def test_two_process_ddp_follows_the_single_process_loss_curve(synth_data, tmp_path):
+    # float64, so that the comparison shows the arithmetic, not rounding: in float32 Adam turns
+    # rounding-level gradient differences into full steps and two one-process runs with different
+    # thread counts already drift 1e-2 apart in 20 steps (scripts/check_ddp.py --threads-control)
+    out = tmp_path / "ddp.json"
+    done = subprocess.run([sys.executable, CHECK_DDP, "--data", synth_data, "--float64", "--lr", "1e-4",
+                           "--steps", "20", "--json", str(out)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.load(open(out))
+    one, two = result["curves"]["one process"], result["curves"]["2 processes"]
+    assert len(one) == len(two) == 20
+    assert one[-1]["loss"] < 0.9 * one[0]["loss"]  # the curve moves: the runs really train
+    # the same global batch (global normalisers, synchronised BatchNorm, averaged gradients)
+    # gives the same loss terms at every step
+    assert max(result["relative_differences"]["2 processes"]) < 1e-9
+
+
+def test_train_cli_errors_are_one_line(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "fairmot", "train", "--data", str(tmp_path / "none.json"),
+                           "--output", str(tmp_path / "o")], capture_output=True, text=True)
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert "none.json" in proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "fairmot", "train", "--data", str(tmp_path / "none.json"),
+                           "--output", str(tmp_path / "o"), "--scale-range", "1.2,0.5"], capture_output=True, text=True)
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert "--scale-range" in proc.stderr
+
+
+def test_load_model_with_other_heads_needs_reinit_heads(synth_data, tmp_path):
+    from fairmot.errors import UserError
+    from fairmot.models import create_model
+    # a CenterNet-like checkpoint: 80-class heatmap, wh=2 and no identity head
+    donor = create_model("resdcn_18_w32", {"hm": 80, "wh": 2, "reg": 2}, head_conv=16)
+    path = tmp_path / "ctdet.pth"
+    torch.save({"epoch": 140, "state_dict": donor.state_dict()}, path)
+    with pytest.raises(UserError, match=r"hm\.2\.weight.*--reinit-heads"):
+        Trainer(TrainConfig(data=synth_data, output=str(tmp_path / "a"), **TINY, load_model=str(path)))
+    trainer = Trainer(TrainConfig(data=synth_data, output=str(tmp_path / "b"), **TINY, load_model=str(path),
+                                  reinit_heads=True))
+    # the backbone comes from the checkpoint, the mismatched heads start fresh
+    assert torch.equal(trainer.model.layer1[0].conv1.weight, donor.layer1[0].conv1.weight)
+    assert trainer.model.hm[2].weight.shape[0] == 1 and trainer.model.id[2].weight.shape[0] == 128
+    # a different backbone is never papered over
+    other = create_model("resdcn_18", head_conv=16)
+    torch.save(other.state_dict(), path)
+    with pytest.raises(UserError, match="layer1"):
+        Trainer(TrainConfig(data=synth_data, output=str(tmp_path / "c"), **TINY, load_model=str(path),
+                            reinit_heads=True))
