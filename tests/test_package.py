@@ -13,3 +13,29 @@ def test_trackers_does_not_import_torch():
     code = "import sys, fairmot.trackers; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_no_test_file_imports_another_test_file():
+    import pathlib
+    import re
+
+    tests = pathlib.Path(__file__).parent
+    names = {p.stem for p in tests.rglob("test_*.py")}
+    pattern = re.compile(r"^\s*(?:from|import)\s+([\w.]+)", re.MULTILINE)
+    for path in tests.rglob("*.py"):
+        imported = {m.split(".")[-1] for m in pattern.findall(path.read_text())}
+        assert not imported & names, f"{path} imports test module(s) {imported & names}"
+
+
+def test_library_argument_errors_are_value_errors():
+    import numpy as np
+    import pytest
+
+    from fairmot.errors import UserError
+    from fairmot.trackers import JDETracker
+
+    assert issubclass(UserError, ValueError)
+    with pytest.raises(ValueError, match=r"\(N, 5\)"):
+        JDETracker().update(np.zeros((3, 4)))
+    with pytest.raises(ValueError, match="one row per detection"):
+        JDETracker().update(np.zeros((3, 5)), np.zeros((2, 128)))

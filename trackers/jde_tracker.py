@@ -30,13 +30,15 @@ Two FairMOT quirks are kept on purpose, because they decide which ids come out: 
 removed in step 7 stays in the pool for one more frame and can still be re-found there, and a
 track that was ever removed and is later lost again is dropped from the lost list at once.
 """
+from typing import List, Optional
+
 import numpy as np
 
 from fairmot.errors import UserError
 
 from .kalman_filter import CHI2INV95, KalmanFilter
 from .matching import embedding_distance, fuse_motion, iou_distance, linear_assignment
-from .track import TRACKED, TrackTable, normalize_rows, tlwh_to_tlbr, tlwh_to_xyah
+from .track import TRACKED, Track, TrackTable, normalize_rows, tlwh_to_tlbr, tlwh_to_xyah
 
 
 class _Detections:
@@ -94,10 +96,12 @@ class JDETracker:
       scored from 0.5).
     """
 
-    def __init__(self, conf_thres=0.4, track_buffer=30, frame_rate=30, match_thres=0.4,
-                 iou_thres=0.5, unconfirmed_match_thres=0.7, duplicate_thres=0.15,
-                 motion_lambda=0.98, gating_threshold=CHI2INV95[4], ema_alpha=0.9,
-                 motion_match_thres=0.8, use_byte=False, low_thres=0.2, byte_match_thres=0.4):
+    def __init__(self, conf_thres: float = 0.4, track_buffer: int = 30, frame_rate: float = 30,
+                 match_thres: float = 0.4, iou_thres: float = 0.5, unconfirmed_match_thres: float = 0.7,
+                 duplicate_thres: float = 0.15, motion_lambda: float = 0.98,
+                 gating_threshold: float = CHI2INV95[4], ema_alpha: float = 0.9,
+                 motion_match_thres: float = 0.8, use_byte: bool = False, low_thres: float = 0.2,
+                 byte_match_thres: float = 0.4):
         self.conf_thres = conf_thres
         self.track_buffer = track_buffer
         self.frame_rate = frame_rate
@@ -184,7 +188,7 @@ class JDETracker:
         self._tracks.update(self.kalman_filter, rows, xyah, scores, features, self.frame_id,
                             self.ema_alpha)
 
-    def update(self, detections, embeddings=None):
+    def update(self, detections: np.ndarray, embeddings: Optional[np.ndarray] = None) -> List[Track]:
         """Associate one frame's detections; returns the confirmed tracked tracks.
 
         ``detections``: (N, 5) array ``[x1, y1, x2, y2, score]`` in frame pixels (all of the

@@ -32,6 +32,14 @@ def add_tracking_arguments(parser: argparse.ArgumentParser, weights_required: bo
 
 
 def tracker_options(args) -> dict:
+    """The tracker's keyword arguments; checks every tracking option first (UserError), so that
+    a bad value is found before any file is opened or model loaded."""
+    from fairmot.device import parse_device
+    from fairmot.utils.parsing import parse_input_size
+
+    parse_device(args.device)
+    if args.input_size:
+        parse_input_size(args.input_size)
     if not 0.0 <= args.conf_thres < 1.0:
         raise UserError(f"--conf-thres must be in [0, 1), got {args.conf_thres}")
     if args.track_buffer < 1:
@@ -41,10 +49,8 @@ def tracker_options(args) -> dict:
 
 def build_detector(args):
     """The detector the arguments ask for (model loaded; UserError for a bad checkpoint)."""
-    from fairmot.device import parse_device
     from fairmot.utils.parsing import parse_input_size
 
-    parse_device(args.device)  # a value that is no device fails before any loading
     if args.backend == "onnxruntime":
         from fairmot.device import onnx_providers
         from fairmot.export.onnx import import_onnx_packages

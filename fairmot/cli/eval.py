@@ -79,14 +79,15 @@ def frames_to_track(seq_dir, half, frames):
 def track_sequences(args, gt_root, frames):
     """One-shot mode: track each sequence with images into the output folder, recording the
     candidates; returns the sequence names and their AP50 records."""
-    from fairmot.evaluation.model_eval import detection_ap, track_recorded
-    from fairmot.inference.sources import open_source
-
     if args.results_dir:
         raise UserError("give RESULTS_DIR (score existing results) or --weights (track, then "
                         "score into --output), not both")
     options = tracker_options(args)
     names = sequences_to_track(gt_root, args.sequences)
+
+    from fairmot.evaluation.model_eval import detection_ap, track_recorded
+    from fairmot.inference.sources import open_source
+
     detector = build_detector(args)
     runs = []
     for name in names:

@@ -9,12 +9,15 @@ outputs (``<name>.txt`` MOTChallenge results and an annotated ``<name>.avi``/``.
 
 Outputs are written frame by frame and flushed, so a crash or Ctrl-C keeps every finished frame.
 """
+from __future__ import annotations
+
 import contextlib
 import os
 import signal
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Optional
 
 from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
@@ -23,7 +26,9 @@ from fairmot.datasets.mot_format import MotResultWriter
 from fairmot.errors import UserError
 from fairmot.trackers import JDETracker, filter_tracks
 
+from .detector import BaseDetector
 from .drawing import TrackDrawer
+from .sources import FrameSource
 from .video_writer import VideoWriter
 
 # Timed stages, in loop order. decode: reading the frame (video decoding / image file);
@@ -91,8 +96,10 @@ def detection_threshold(tracker):
     return tracker.conf_thres
 
 
-def track_source(source, detector, tracker, results=None, video=None, summary=None,
-                 progress=True, min_box_area=100, max_aspect_ratio=1.6):
+def track_source(source: FrameSource, detector: BaseDetector, tracker: JDETracker,
+                 results: Optional[MotResultWriter] = None, video: Optional[VideoWriter] = None,
+                 summary: Optional[TrackingSummary] = None, progress: bool = True,
+                 min_box_area: float = 100, max_aspect_ratio: float = 1.6) -> TrackingSummary:
     """Track every frame of ``source``; returns a :class:`TrackingSummary`.
 
     results: a :class:`~fairmot.datasets.mot_format.MotResultWriter` or None; video: a
@@ -192,7 +199,9 @@ def prepare_output_dir(path):
     return path
 
 
-def track_to_folder(source, detector, output_dir, video_format="avi", progress=True, **tracker_options):
+def track_to_folder(source: FrameSource, detector: BaseDetector, output_dir: str,
+                    video_format: Optional[str] = "avi", progress: bool = True,
+                    **tracker_options) -> TrackingSummary:
     """Track ``source`` into ``output_dir/<name>.txt`` and, unless ``video_format`` is None, an
     annotated ``output_dir/<name>.<video_format>`` at the source's size and frame rate.
 

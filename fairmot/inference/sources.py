@@ -9,9 +9,12 @@ stays flat on long videos.
 A frame that cannot be decoded (an unreadable image, a corrupt stretch in the middle of a video)
 is skipped with a warning: its index is not yielded and ``skipped`` counts it.
 """
+from __future__ import annotations
+
 import logging
 import os
 import re
+from typing import Iterator, Optional, Sequence, Tuple, Union
 
 from fairmot.datasets.mot_format import read_seqinfo
 from fairmot.errors import UserError
@@ -20,6 +23,7 @@ from fairmot.errors import UserError
 # decode; we report those as one line ourselves. Read by OpenCV at its first FFmpeg use.
 os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 import cv2  # noqa: E402
+import numpy as np  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +49,7 @@ class FrameSource:
     def __init__(self):
         self.skipped = 0
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Tuple[int, np.ndarray]]:
         raise NotImplementedError
 
     def close(self):
@@ -70,7 +74,8 @@ class ImageSequenceSource(FrameSource):
     MOTChallenge sequences (see :func:`open_source`).
     """
 
-    def __init__(self, paths, name, fps=DEFAULT_FPS, size=None, start_frame=1):
+    def __init__(self, paths: Sequence[str], name: str, fps: float = DEFAULT_FPS,
+                 size: Optional[Tuple[int, int]] = None, start_frame: int = 1):
         super().__init__()
         self.paths = list(paths)
         self.name = name
@@ -106,7 +111,7 @@ class VideoSource(FrameSource):
     followed by a good frame are the end of the file, not corrupt frames.
     """
 
-    def __init__(self, path, start_frame=1):
+    def __init__(self, path: str, start_frame: int = 1):
         super().__init__()
         self.path = path
         self.name = os.path.splitext(os.path.basename(path))[0]
@@ -168,7 +173,7 @@ def _list_images(folder):
                    and os.path.isfile(os.path.join(folder, f))), key=_natural_key)
 
 
-def has_mot_frames(seq_dir):
+def has_mot_frames(seq_dir: str) -> bool:
     """True if ``seq_dir`` is a MOTChallenge sequence with its image folder (not ground truth only)."""
     if not os.path.isfile(os.path.join(seq_dir, "seqinfo.ini")):
         return False
@@ -179,7 +184,7 @@ def has_mot_frames(seq_dir):
     return os.path.isdir(image_dir) and bool(_list_images(image_dir))
 
 
-def open_mot_sequence(seq_dir, start_frame=1):
+def open_mot_sequence(seq_dir: str, start_frame: int = 1) -> ImageSequenceSource:
     """A MOTChallenge sequence folder: frames ``<imDir>/<i:06d><imExt>`` for i in 1..seqLength,
     frame rate and size from ``seqinfo.ini``. Frames missing on disk count as unreadable."""
     try:
@@ -200,7 +205,7 @@ def open_mot_sequence(seq_dir, start_frame=1):
 class FrameRange(FrameSource):
     """The frames of ``source`` up to ``end_frame`` (inclusive), with the source's frame numbers."""
 
-    def __init__(self, source, end_frame):
+    def __init__(self, source: FrameSource, end_frame: int):
         super().__init__()
         self.source, self.end_frame = source, int(end_frame)
         self.name, self.fps, self.size = source.name, source.fps, source.size
@@ -225,7 +230,8 @@ class FrameRange(FrameSource):
         self.source.close()
 
 
-def open_source(path, fps=None, start_frame=1, end_frame=None):
+def open_source(path: Union[str, os.PathLike], fps: Optional[float] = None, start_frame: int = 1,
+                end_frame: Optional[int] = None) -> FrameSource:
     """Open ``path`` as a :class:`FrameSource`.
 
     - a folder with ``seqinfo.ini``: a MOTChallenge sequence (frame rate from seqinfo.ini);

@@ -8,6 +8,7 @@ import logging
 import os
 import re
 from dataclasses import dataclass, field
+from typing import Dict, Optional, Tuple, Union
 
 import torch
 
@@ -15,6 +16,7 @@ from ..errors import CheckpointMismatchError, UserError
 from .registry import create_model
 
 _MAX_LISTED = 12
+PathLike = Union[str, os.PathLike]
 logger = logging.getLogger(__name__)
 
 
@@ -25,7 +27,7 @@ def _strip_prefix(state_dict, prefix="module."):
     return dict(state_dict)
 
 
-def read_checkpoint(path, map_location="cpu"):
+def read_checkpoint(path: PathLike, map_location="cpu") -> Tuple[Dict[str, torch.Tensor], dict]:
     """Read a checkpoint file into ``(state_dict, meta)``.
 
     Accepts the original's ``{"epoch", "state_dict", "optimizer"?}``, this project's training
@@ -90,7 +92,8 @@ def compare_state_dicts(model_state, checkpoint_state):
     return report
 
 
-def load_state_dict_checked(module, state_dict, strict=True, source="checkpoint"):
+def load_state_dict_checked(module: torch.nn.Module, state_dict: Dict[str, torch.Tensor], strict: bool = True,
+                            source: str = "checkpoint") -> "LoadReport":
     """Load ``state_dict`` into ``module``.
 
     strict=True: any difference raises :class:`CheckpointMismatchError` naming the keys.
@@ -106,7 +109,7 @@ def load_state_dict_checked(module, state_dict, strict=True, source="checkpoint"
     return report
 
 
-def load_model(model, path, strict=True):
+def load_model(model: torch.nn.Module, path: PathLike, strict: bool = True) -> torch.nn.Module:
     """Load a checkpoint file (original or ours, bare or wrapped, with or without ``module.``)
     into ``model`` and return it.
 
@@ -123,7 +126,8 @@ def load_model(model, path, strict=True):
 _HEAD_RE = re.compile(r"^([A-Za-z_]\w*)\.2\.weight$")
 
 
-def infer_model_config(state_dict, meta=None):
+def infer_model_config(state_dict: Dict[str, torch.Tensor],
+                       meta: Optional[dict] = None) -> Tuple[str, Dict[str, int], int]:
     """Architecture, heads and head_conv of the network a state dict belongs to.
 
     Heads come from the weights themselves, so older checkpoints load as they are: the original
@@ -169,7 +173,7 @@ def check_head_channels(heads):
                             f"model has {' or '.join(map(str, allowed))}: is it a FairMOT tracking checkpoint?")
 
 
-def model_from_checkpoint(path, map_location="cpu"):
+def model_from_checkpoint(path: PathLike, map_location="cpu") -> torch.nn.Module:
     """Build the network a checkpoint describes and load it strictly; returns the model in eval mode."""
     state_dict, meta = read_checkpoint(path, map_location=map_location)
     arch, heads, head_conv = infer_model_config(state_dict, meta)
@@ -178,7 +182,7 @@ def model_from_checkpoint(path, map_location="cpu"):
     return model.eval()
 
 
-def load_imagenet_backbone(model, path):
+def load_imagenet_backbone(model: torch.nn.Module, path: PathLike) -> torch.nn.Module:
     """Load ImageNet DLA-34 weights (``dla34-ba72cf86.pth`` layout: ``base_layer.*``, ``level0-5.*``,
     ``fc.*``) into ``model.base`` strictly, to train from scratch."""
     if not hasattr(model, "base"):
@@ -189,7 +193,7 @@ def load_imagenet_backbone(model, path):
     return model
 
 
-def recorded_input_size(path, default=(1088, 608)):
+def recorded_input_size(path: PathLike, default: Tuple[int, int] = (1088, 608)) -> Tuple[int, int]:
     """The input size a checkpoint was trained at (recorded by ``fairmot train``), else ``default``."""
     _, meta = read_checkpoint(path)
     size = (meta.get("config") or {}).get("input_size")

@@ -1,4 +1,8 @@
 """Architecture registry: ``create_model(arch, heads, head_conv)``."""
+from typing import Dict, List, Optional
+
+import torch.nn as nn
+
 from .dla import DLASeg
 from .resnet_dcn import ResNetDCN
 
@@ -13,11 +17,12 @@ _ARCHS = {
 }
 
 
-def list_archs():
+def list_archs() -> List[str]:
     return sorted(_ARCHS)
 
 
-def create_model(arch="dla_34", heads=None, head_conv=256):
+def create_model(arch: str = "dla_34", heads: Optional[Dict[str, int]] = None,
+                 head_conv: int = 256) -> nn.Module:
     """Build a FairMOT network.
 
     ``model(x)`` on an (N, 3, H, W) float tensor (RGB / 255, H and W multiples of 32) returns the

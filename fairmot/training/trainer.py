@@ -13,6 +13,7 @@ import os
 import random
 import time
 from dataclasses import asdict
+from typing import Optional
 
 import numpy as np
 import torch
@@ -50,10 +51,16 @@ def _append_jsonl(path, record):
         f.flush()
 
 
-def training_device(device="auto"):
-    """The device to train on (:func:`fairmot.device.resolve_device`): CUDA always with an index,
-    as ``torch.cuda.set_device`` needs; under torchrun the caller moves to the local rank's GPU."""
-    return resolve_device(device)
+def training_device(device: str = "auto", info: Optional[fdist.DistInfo] = None) -> torch.device:
+    """The device this process trains on, made current: :func:`fairmot.device.resolve_device`'s
+    (CUDA always with an index, which ``torch.cuda.set_device`` needs); under torchrun each
+    process takes the GPU of its local rank."""
+    target = resolve_device(device)
+    if target.type == "cuda" and info is not None and info.enabled:
+        target = resolve_device(f"cuda:{info.local_rank}")  # one GPU per process
+    if target.type == "cuda":
+        torch.cuda.set_device(target)
+    return target
 
 
 class ModelWithLoss(nn.Module):
@@ -75,12 +82,9 @@ def _is_imagenet_dla(state_dict):
 class Trainer:
     def __init__(self, cfg):
         self.cfg = cfg
-        self.device = training_device(cfg.device)
-        self.info = fdist.init_from_env(self.device.type)
-        if self.device.type == "cuda" and self.info.enabled:
-            self.device = torch.device("cuda", self.info.local_rank)  # one GPU per process
-        if self.device.type == "cuda":
-            torch.cuda.set_device(self.device)
+        # the backend (nccl or gloo) follows the device type; the GPU then follows the local rank
+        self.info = fdist.init_from_env(resolve_device(cfg.device).type)
+        self.device = training_device(cfg.device, self.info)
         if cfg.batch_size % self.info.world_size:
             raise UserError(f"batch size {cfg.batch_size} must be divisible by the {self.info.world_size} processes")
         self.amp = cfg.amp and self.device.type == "cuda" and not cfg.float64

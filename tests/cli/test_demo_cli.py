@@ -4,10 +4,12 @@ import sys
 import time
 
 import cv2
+import pytest
 
 from fairmot.datasets.mot_format import load_mot_rows
 
 
+@pytest.mark.slow
 def test_demo_tracks_its_clip_with_the_bundled_model(tmp_path):
     out = tmp_path / "demo"
     start = time.perf_counter()

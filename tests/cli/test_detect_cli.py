@@ -1,5 +1,6 @@
 import re
 
+import pytest
 import torch
 
 from fairmot.models import create_model
@@ -22,6 +23,7 @@ def test_detect_reports_detections_and_time(tmp_path, shared_data):
     assert "frames/s" in out
 
 
+@pytest.mark.slow
 def test_detect_bad_inputs_are_one_line_errors(tmp_path):
     not_image = tmp_path / "x.jpg"
     not_image.write_text("not an image")

@@ -111,6 +111,29 @@ def test_half_scores_the_second_half_only(tmp_path):
     assert int(full["FN"]) == len(marked) - len(second_half) > 0
 
 
+def test_frames_score_a_range_and_a_sequence_folder_scores_itself(tmp_path):
+    gt = load_mot_rows(os.path.join(PETS, "gt", "gt.txt"))
+    marked = gt[gt[:, 6] != 0]
+    in_range = marked[(marked[:, 0] >= 401) & (marked[:, 0] <= 550)]
+    gt_root, results = pets_root(tmp_path, in_range)
+    ranged = fairmot_eval(gt_root, results, "--frames", "401-550")
+    assert ranged.returncode == 0, ranged.stderr
+    row = table_rows(ranged.stdout)["PETS09-S2L1"]
+    assert (row["MOTA"], row["FN"], row["GT"]) == ("100.0%", "0", str(len(np.unique(in_range[:, 1]))))
+    # the sequence folder itself instead of its root: the same table
+    single = fairmot_eval(gt_root / "PETS09-S2L1", results, "--frames", "401-550")
+    assert single.returncode == 0, single.stderr
+    assert single.stdout == ranged.stdout
+    # every frame counts: the results miss all boxes outside the range
+    full = table_rows(fairmot_eval(gt_root, results).stdout)["PETS09-S2L1"]
+    assert int(full["FN"]) == len(marked) - len(in_range)
+    assert_one_line_error(fairmot_eval(gt_root, results, "--frames", "401-550", "--half"), "not both")
+    assert_one_line_error(fairmot_eval(gt_root, results, "--frames", "550-401"), "1 <= first <= last")
+    assert_one_line_error(fairmot_eval(gt_root, results, "--json", tmp_path / "no" / "s.json"), "--json")
+    assert_one_line_error(fairmot_eval(gt_root / "PETS09-S2L1", results, "--sequences", "MOT17-02"),
+                          "cannot pick others")
+
+
 def test_missing_folders_are_one_line_errors(tud, tmp_path):
     gt_root, results = tud
     assert_one_line_error(fairmot_eval(tmp_path / "nope", results), "nope", "not found")

@@ -182,6 +182,7 @@ def test_onnx_detector_user_errors(resdcn, tmp_path, monkeypatch):
         OnnxDetector(path)
 
 
+@pytest.mark.slow
 def test_dla34_exports_and_matches_pytorch(tmp_path):
     model = create_model("dla_34").eval()
     # offsets of about 2 px; larger random offsets make float32 itself chaotic (see verify_onnx)
@@ -194,6 +195,7 @@ def test_dla34_exports_and_matches_pytorch(tmp_path):
     assert sum(node.op_type == "GridSample" for node in onnx.load(path).graph.node) == 16
 
 
+@pytest.mark.slow
 def test_cli_export(resdcn, tmp_path):
     weights = resdcn[0]
     output = tmp_path / "cli.onnx"

@@ -27,6 +27,7 @@ def _train(data, output, **kw):
     return Trainer(cfg).fit()
 
 
+@pytest.mark.slow
 def test_resume_after_an_interruption_is_bitwise_exact(synth_data, tmp_path):
     _train(synth_data, tmp_path / "straight", epochs=3)
     _train(synth_data, tmp_path / "interrupted", epochs=1)  # "crash" after epoch 1
@@ -45,6 +46,7 @@ def test_resume_after_an_interruption_is_bitwise_exact(synth_data, tmp_path):
     assert [r["epoch"] for r in log] == [1, 2, 3]
 
 
+@pytest.mark.slow
 def test_training_reduces_the_loss_and_checkpoints_load_for_tracking(synth_data, tmp_path):
     history = _train(synth_data, tmp_path / "run", epochs=3, lr_steps=(), max_steps_per_epoch=6, lr=2e-3)
     assert history[-1]["loss"] < 0.9 * history[0]["loss"]
@@ -57,6 +59,7 @@ def test_training_reduces_the_loss_and_checkpoints_load_for_tracking(synth_data,
 CHECK_DDP = os.path.join(REPO, "scripts", "check_ddp.py")
 
 
+@pytest.mark.slow
 def test_two_process_ddp_follows_the_single_process_loss_curve(synth_data, tmp_path):
     # float64, so that the comparison shows the arithmetic, not rounding: in float32 Adam turns
     # rounding-level gradient differences into full steps and two one-process runs with different
