@@ -6,12 +6,11 @@ Where things live: :mod:`fairmot.models` (networks, checkpoints, weights records
 :mod:`fairmot.training`, :mod:`fairmot.evaluation`, :mod:`fairmot.export`, :mod:`fairmot.cli`.
 """
 
+from fairmot.utils.lazy import lazy_exports
+
 __version__ = "0.1.0"
 
-
-def __getattr__(name):
-    # Lazy, so that ``import fairmot.trackers`` stays free of torch.
-    if name in ("Detector", "OnnxDetector", "BaseDetector"):
-        from fairmot import inference
-        return getattr(inference, name)
-    raise AttributeError(f"module 'fairmot' has no attribute {name!r}")
+# lazy, so that ``import fairmot.trackers`` stays free of torch
+__getattr__ = lazy_exports(__name__, {"Detector": "inference.torch_detector",
+                                      "OnnxDetector": "inference.onnx_detector",
+                                      "BaseDetector": "inference.detector"})

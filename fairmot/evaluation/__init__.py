@@ -9,7 +9,7 @@
 
 Names used most are importable from here; motmetrics loads on first use of one of them.
 """
-import importlib
+from fairmot.utils.lazy import lazy_exports
 
 _EXPORTS = {
     "evaluate_sequence": "mot_metrics", "evaluate_folder": "mot_metrics", "summarize": "mot_metrics",
@@ -21,8 +21,4 @@ _EXPORTS = {
 }
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name):
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _EXPORTS)

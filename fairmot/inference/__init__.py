@@ -8,14 +8,10 @@
 
 Submodules load on first use, so that importing one does not load torch or OpenCV for the others.
 """
-import importlib
+from fairmot.utils.lazy import lazy_exports
 
 _EXPORTS = {"Detector": "torch_detector", "OnnxDetector": "onnx_detector", "BaseDetector": "detector",
             "open_source": "sources", "track_source": "pipeline", "track_to_folder": "pipeline"}
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name):
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _EXPORTS)

@@ -6,7 +6,7 @@
 - :mod:`.checkpoint` reading the original's and our checkpoints, strictly;
 - :mod:`.zoo` weights records; :mod:`.random_init` random networks for tests and benchmarks.
 """
-import importlib
+from fairmot.utils.lazy import lazy_exports
 
 # name -> submodule; loaded on first use, so that ``fairmot.models.zoo`` (weights records) can be
 # read without loading torch
@@ -19,8 +19,4 @@ _EXPORTS = {
 }
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name):
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _EXPORTS)
