@@ -1,0 +1,24 @@
+"""Weights records say what their files are: checked against the files themselves."""
+import os
+
+import pytest
+
+from fairmot.models.checkpoint import infer_model_config, read_checkpoint, recorded_input_size
+from fairmot.models.zoo import DEMO_RESDCN18W32_SYNTH, RECORDS, get_weights
+
+
+def test_the_bundled_demo_record_matches_its_file():
+    record = DEMO_RESDCN18W32_SYNTH
+    assert record.bundled and os.path.isfile(record.path)
+    state_dict, meta = read_checkpoint(record.path)
+    assert infer_model_config(state_dict, meta) == (record.arch, record.heads, record.head_conv)
+    assert recorded_input_size(record.path) == record.input_size
+    assert record.recipe and 0 < record.metrics["MOTA"] <= 1 and record.evaluated_on
+
+
+def test_records_are_found_by_name():
+    assert get_weights("demo_resdcn18w32_synth") is DEMO_RESDCN18W32_SYNTH
+    assert all(name == record.name for name, record in RECORDS.items())
+    assert RECORDS["fairmot_dla34"].path is None  # not shipped: the user brings the file
+    with pytest.raises(ValueError, match="no weights called 'nope'"):
+        get_weights("nope")
