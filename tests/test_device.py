@@ -6,7 +6,7 @@ from fairmot.device import DeviceSpec, onnx_providers, parse_device, resolve_dev
 from fairmot.errors import UserError
 from fairmot.training.distributed import DistInfo
 from fairmot.training.trainer import training_device
-from support.cli import assert_one_line_error, run_fairmot
+from support.cli import assert_one_line_error, run_fairmot, run_main
 
 
 @pytest.mark.parametrize("text, spec", [("auto", DeviceSpec("auto")), (None, DeviceSpec("auto")),
@@ -78,7 +78,7 @@ def test_onnx_providers():
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the answer on a machine without a GPU")
 def test_train_on_cuda_without_a_gpu_is_one_line(tmp_path):
-    proc = run_fairmot("train", "--data", tmp_path / "none.json", "--output", tmp_path / "run", "--device", "cuda")
+    proc = run_main("train", "--data", tmp_path / "none.json", "--output", tmp_path / "run", "--device", "cuda")
     assert_one_line_error(proc, "device 'cuda' asked for, but this torch build sees no CUDA GPU", command="train")
     assert not (tmp_path / "run").exists()
 

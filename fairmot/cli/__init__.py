@@ -52,9 +52,14 @@ class _OneLineFormatter(logging.Formatter):
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # the package's warnings (all its loggers are under "fairmot") as one line each, for this run
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_OneLineFormatter(args.command))
-    logging.basicConfig(level=logging.WARNING, handlers=[handler])
+    log = logging.getLogger("fairmot")
+    previous = (log.level, log.propagate)
+    log.addHandler(handler)
+    log.setLevel(logging.WARNING)
+    log.propagate = False
     try:
         return int(args._run(args) or 0)
     except UserError as err:
@@ -63,6 +68,9 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print(f"fairmot {args.command}: interrupted; outputs written so far are kept", file=sys.stderr)
         return 130
+    finally:
+        log.removeHandler(handler)
+        log.level, log.propagate = previous
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ import sys
 import pytest
 
 from fairmot.cli import COMMANDS
-from support.cli import assert_one_line_error, run_fairmot
+from support.cli import assert_one_line_error, run_main
 
 # runs fairmot's main in-process and prints which heavy modules it loaded
 _LOADED_AFTER = """
@@ -71,13 +71,13 @@ def test_random_model_writes_a_checkpoint_that_tracks_and_never_overwrites(tmp_p
     from fairmot.models import model_from_checkpoint
 
     path = tmp_path / "r18.pth"
-    proc = run_fairmot("random-model", path, "--arch", "resdcn_18_w32", "--seed", "3")
+    proc = run_main("random-model", path, "--arch", "resdcn_18_w32", "--seed", "3")
     assert proc.returncode == 0, proc.stderr
     assert model_from_checkpoint(str(path)).arch == "resdcn_18_w32"
     before = path.read_bytes()
-    again = run_fairmot("random-model", path)
+    again = run_main("random-model", path)
     assert_one_line_error(again, "already exists", command="random-model")
     assert path.read_bytes() == before
-    bad = run_fairmot("random-model", tmp_path / "x.pth", "--arch", "vgg")
+    bad = run_main("random-model", tmp_path / "x.pth", "--arch", "vgg")
     assert_one_line_error(bad, "unknown architecture 'vgg'", command="random-model")
     assert not (tmp_path / "x.pth").exists()

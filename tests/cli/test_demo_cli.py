@@ -7,6 +7,7 @@ import cv2
 import pytest
 
 from fairmot.datasets.mot_format import load_mot_rows
+from support.cli import run_main
 
 
 @pytest.mark.slow
@@ -32,6 +33,5 @@ def test_demo_tracks_its_clip_with_the_bundled_model(tmp_path):
 def test_demo_bad_output_folder_is_one_line(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    proc = subprocess.run([sys.executable, "-m", "fairmot", "demo", "--output", str(blocker / "sub")],
-                          capture_output=True, text=True)
+    proc = run_main("demo", "--output", blocker / "sub")
     assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr

@@ -7,6 +7,7 @@ from fairmot.models import create_model
 from support.cli import run_fairmot as fairmot
 
 
+@pytest.mark.slow
 def test_detect_reports_detections_and_time(tmp_path, shared_data):
     torch.manual_seed(0)
     model = create_model("resdcn_18")

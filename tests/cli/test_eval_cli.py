@@ -10,7 +10,7 @@ import pytest
 
 from fairmot.datasets.mot_format import load_mot_rows
 from support.cli import assert_one_line_error as _assert_one_line_error
-from support.cli import run_fairmot
+from support.cli import run_fairmot, run_main
 from support.data import PETS, requires_shared
 
 pytestmark = requires_shared
@@ -32,7 +32,8 @@ COLUMNS = ["IDF1", "IDP", "IDR", "Rcll", "Prcn", "GT", "MT", "PT", "ML", "FP", "
 
 
 def fairmot_eval(*args):
-    return run_fairmot("eval", *args)
+    """In this process: the many cases here need no fresh interpreter each (see the subprocess test)."""
+    return run_main("eval", *args)
 
 
 def table_rows(stdout):
@@ -97,6 +98,16 @@ def test_pets_ground_truth_against_itself_scores_100_percent(tmp_path):
     row = table_rows(proc.stdout)["PETS09-S2L1"]
     assert [row[c] for c in ("MOTA", "IDF1", "FP", "FN", "IDs")] == ["100.0%", "100.0%", "0", "0", "0"]
     assert json.loads((tmp_path / "s.json").read_text())["OVERALL"]["MOTA"] == 1.0
+
+
+def test_eval_as_a_user_runs_it(tmp_path):
+    """The same scoring through a fresh ``python -m fairmot eval`` process."""
+    gt = load_mot_rows(os.path.join(PETS, "gt", "gt.txt"))
+    gt_root, results = pets_root(tmp_path, gt)
+    proc = run_fairmot("eval", gt_root, results)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == fairmot_eval(gt_root, results).stdout
+    assert_one_line_error(run_fairmot("eval", gt_root, tmp_path / "nope"), "nope", "not found")
 
 
 def test_half_scores_the_second_half_only(tmp_path):

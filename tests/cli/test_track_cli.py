@@ -19,6 +19,7 @@ from fairmot.evaluation.report import format_table
 from fairmot.models import create_model
 from support.cli import assert_one_line_error as _assert_one_line_error
 from support.cli import run_fairmot as fairmot
+from support.cli import run_main
 from support.video import corrupt_avi_frame, write_video
 
 FAST = ("--input-size", "160x96")
@@ -168,7 +169,7 @@ def test_bad_input_is_one_line(case, fragments, pets_frames, tracking_weights, t
         output = tmp_path / "file" / "out"
     elif case == "bad input size":
         extra = ["--input-size", "300x200"]
-    proc = fairmot("track", source, "--weights", weights, "--output", output, *extra)
+    proc = run_main("track", source, "--weights", weights, "--output", output, *extra)
     assert_one_line_error(proc, *fragments)
     if case != "output under a file":
         assert not os.path.exists(output)  # nothing written for a run that could not start

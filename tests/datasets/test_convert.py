@@ -61,6 +61,7 @@ def test_pets_half_split(tmp_path):
         plan_parts([PETS], (1, 10), half=True)
 
 
+@pytest.mark.slow
 def test_mot17_keeps_pedestrians_only(tmp_path):
     seqs = sorted(glob.glob(os.path.join(MOT17_TRAIN, "MOT17-*")))
     assert len(seqs) == 7

@@ -8,6 +8,7 @@ import torch
 
 from fairmot.training.config import TrainConfig
 from fairmot.training.trainer import Trainer
+from support.cli import run_main
 from support.data import REPO
 
 TINY = dict(arch="resdcn_18_w32", head_conv=16, input_size=(128, 96), batch_size=4, lr=5e-4, lr_steps=(2,),
@@ -78,12 +79,10 @@ def test_two_process_ddp_follows_the_single_process_loss_curve(synth_data, tmp_p
 
 
 def test_train_cli_errors_are_one_line(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "fairmot", "train", "--data", str(tmp_path / "none.json"),
-                           "--output", str(tmp_path / "o")], capture_output=True, text=True)
+    proc = run_main("train", "--data", tmp_path / "none.json", "--output", tmp_path / "o")
     assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     assert "none.json" in proc.stderr
-    proc = subprocess.run([sys.executable, "-m", "fairmot", "train", "--data", str(tmp_path / "none.json"),
-                           "--output", str(tmp_path / "o"), "--scale-range", "1.2,0.5"], capture_output=True, text=True)
+    proc = run_main("train", "--data", tmp_path / "none.json", "--output", tmp_path / "o", "--scale-range", "1.2,0.5")
     assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     assert "--scale-range" in proc.stderr
 
