@@ -41,7 +41,7 @@ def convert_coco(annotations_path, images_dir, out_dir, name="coco", category="p
         else:
             boxes_by_image[ann["image_id"]].append(ann["bbox"])
 
-    writer = JdeWriter(out_dir)
+    writer = JdeWriter(out_dir, name)
     writer.link_images(images_dir, name, copy=copy_images)
     listed = []
     for image in tqdm(coco["images"], desc=f"convert {name}", unit="img", disable=not progress):

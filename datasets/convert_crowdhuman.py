@@ -45,7 +45,7 @@ def convert_crowdhuman(odgt_path, images_dir, out_dir, name="crowdhuman", copy_i
     """Write labels for every record of ``odgt_path`` whose image ``<ID>.jpg`` is in
     ``images_dir``; ids count up from 0 over the kept boxes. Returns a ConversionSummary."""
     records = read_odgt(odgt_path)
-    writer = JdeWriter(out_dir)
+    writer = JdeWriter(out_dir, name)
     writer.link_images(images_dir, name, copy=copy_images)
     summary = ConversionSummary(name)
     listed = []

@@ -152,7 +152,7 @@ def convert_mot(parts, out_dir, name, gt_format="auto", min_visibility=0.0, labe
         for part in parts:
             _check_frames(part, sequences[part.seq_dir][0])
 
-    writer = JdeWriter(out_dir)
+    writer = JdeWriter(out_dir, name)
     split_images = {}
     written = set()
     total = sum(p.last - p.first + 1 for p in parts)

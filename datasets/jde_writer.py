@@ -11,11 +11,35 @@ from .jde import IMAGES_DIR, LABELS_DIR, format_label_line, update_data_config
 CONFIG_NAME = "data.json"
 
 
+def check_new_dataset(out_dir, name):
+    """UserError if ``out_dir`` already holds a dataset called ``name`` (its list files or an
+    entry in data.json): a second conversion would replace the first one's lists."""
+    import glob
+    import json
+
+    taken = sorted(os.path.basename(p) for p in glob.glob(os.path.join(glob.escape(out_dir), f"{glob.escape(name)}.*"))
+                   if os.path.splitext(p)[1] in (".train", ".val", ".test"))
+    config = os.path.join(out_dir, CONFIG_NAME)
+    if not taken and os.path.isfile(config):
+        try:
+            with open(config) as f:
+                old = json.load(f)
+            if any(name in (old.get(split) or {}) for split in ("train", "test")):
+                taken = [CONFIG_NAME]
+        except (OSError, ValueError, AttributeError):
+            pass  # update_data_config reports an unreadable data.json
+    if taken:
+        raise UserError(f"{out_dir} already holds a dataset named {name!r} ({', '.join(taken)}): "
+                        "pass another --name, or another --out folder")
+
+
 class JdeWriter:
     """Writes into ``out_dir``; every path given to it is relative to ``out_dir/images``."""
 
-    def __init__(self, out_dir):
+    def __init__(self, out_dir, name=None):
         self.out_dir = os.path.abspath(out_dir)
+        if name is not None:
+            check_new_dataset(self.out_dir, name)
         os.makedirs(self.out_dir, exist_ok=True)
 
     def link_images(self, source_dir, rel_dir, copy=False):

@@ -113,11 +113,30 @@ class MotResultWriter:
         os.makedirs(parent, exist_ok=True)
         self.path = path
         self._file = open(path, "w")
+        self._good = 0  # bytes of whole frames on disk
 
     def write_frame(self, frame, tracks):
-        """``tracks``: iterable of (track_id, tlwh, score)."""
-        self._file.write("".join(format_result_row(frame, tid, tlwh, s) for tid, tlwh, s in tracks))
-        self._file.flush()
+        """``tracks``: iterable of (track_id, tlwh, score). A failed write (a full disk) leaves the
+        file holding exactly the frames written before it, then raises the OSError."""
+        text = "".join(format_result_row(frame, tid, tlwh, s) for tid, tlwh, s in tracks)
+        try:
+            self._file.write(text)
+            self._file.flush()
+        except OSError:
+            self._truncate_to_good()
+            raise
+        self._good = self._file.tell()
+
+    def _truncate_to_good(self):
+        try:
+            self._file.close()  # may fail again flushing what the failed write left buffered
+        except OSError:
+            pass
+        try:
+            os.truncate(self.path, self._good)
+        except OSError:
+            pass
+        self._file = open(os.devnull, "w")
 
     def close(self):
         if not self._file.closed:

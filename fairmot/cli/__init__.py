@@ -8,6 +8,7 @@ only argparse-level code at the top: torch, OpenCV and motmetrics load inside ``
 import argparse
 import importlib
 import logging
+import signal
 import sys
 
 from fairmot.errors import UserError
@@ -65,9 +66,11 @@ def main(argv=None) -> int:
     except UserError as err:
         print(f"fairmot {args.command}: error: {err}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print(f"fairmot {args.command}: interrupted; outputs written so far are kept", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as stop:
+        signum = getattr(stop, "signum", signal.SIGINT)  # TrackingInterrupted says which signal
+        print(f"fairmot {args.command}: interrupted by {signal.Signals(signum).name}; outputs written so far "
+              "are kept", file=sys.stderr)
+        return 128 + int(signum)
     finally:
         log.removeHandler(handler)
         log.level, log.propagate = previous

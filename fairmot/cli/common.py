@@ -67,7 +67,13 @@ def build_detector(args):
     return Detector(args.weights, input_size=input_size, device=args.device, conf_thres=args.conf_thres)
 
 
-def track_and_report(source, detector, output, video_format, options, run=None):
+def add_overwrite_argument(group):
+    group.add_argument("--overwrite", action="store_true",
+                       help="replace results that already exist (default: refuse; nothing is ever written "
+                            "over a source)")
+
+
+def track_and_report(source, detector, output, video_format, options, run=None, overwrite=False):
     """Track ``source`` into ``output`` and print the summary, also when stopped by Ctrl-C.
 
     ``run(source, detector, output, video_format=..., **options)`` does the tracking (default
@@ -77,7 +83,7 @@ def track_and_report(source, detector, output, video_format, options, run=None):
     from fairmot.inference import pipeline
     run = run or pipeline.track_to_folder
     try:
-        result = run(source, detector, output, video_format=video_format, **options)
+        result = run(source, detector, output, video_format=video_format, overwrite=overwrite, **options)
     except pipeline.TrackingInterrupted as stop:
         print(stop.summary.format(), flush=True)
         raise

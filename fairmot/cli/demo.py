@@ -17,6 +17,7 @@ def add_parser(subparsers):
                    help=f"a FairMOT checkpoint (default: the bundled model, {DEMO_WEIGHTS.name})")
     p.add_argument("--input-size", default=None, help="network input WxH (default: the size the model was trained at)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
+    p.add_argument("--overwrite", action="store_true", help="replace an earlier demo in --output (default: refuse)")
     return p
 
 
@@ -36,10 +37,16 @@ def run(args):
     if args.frames < 2:
         raise UserError("--frames must be at least 2")
     start = time.perf_counter()
-    prepare_output_dir(args.output)
     name = f"demo-{args.seed:02d}"
     clip_root = os.path.join(args.output, "clip")
     seq_dir = os.path.join(clip_root, name)
+    json_path = os.path.join(args.output, "eval.json")
+    earlier = [p for p in (seq_dir, os.path.join(args.output, name + ".txt"),
+                           os.path.join(args.output, name + ".avi"), json_path) if os.path.exists(p)]
+    if earlier and not args.overwrite:
+        raise UserError(f"{earlier[0]} already exists: pass --overwrite to replace the earlier demo, "
+                        "or another --output folder")
+    prepare_output_dir(args.output)
     config = SynthConfig(frames=args.frames)
     people = write_sequence(seq_dir, config, seed=(args.seed, 0))
     print(f"generated {seq_dir}: {args.frames} frames of {config.width}x{config.height}, "
@@ -48,11 +55,11 @@ def run(args):
     input_size = (parse_input_size(args.input_size) if args.input_size
                   else recorded_input_size(args.weights, DEMO_WEIGHTS.input_size))
     detector = Detector(args.weights, input_size, args.device)
-    summary = track_to_folder(open_source(seq_dir), detector, args.output, video_format="avi")
+    summary = track_to_folder(open_source(seq_dir), detector, args.output, video_format="avi",
+                              overwrite=args.overwrite)
     print(summary.format())
 
     scores = evaluate_folder(clip_root, args.output, sequences=[name])
-    json_path = os.path.join(args.output, "eval.json")
     write_json(scores, json_path)
     print(format_table(scores))
     print(f"wrote {summary.result_path}, {summary.video_path}, {json_path} "

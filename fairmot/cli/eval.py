@@ -5,7 +5,7 @@ import os
 from fairmot.errors import UserError
 from fairmot.inference.video_writer import VIDEO_FORMATS
 
-from .common import add_tracking_arguments, build_detector, track_and_report, tracker_options
+from .common import add_overwrite_argument, add_tracking_arguments, build_detector, track_and_report, tracker_options
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +41,7 @@ def add_parser(subparsers):
                          help="with --weights: folder for the <seq>.txt results (default: outputs)")
     oneshot.add_argument("--video-format", choices=VIDEO_FORMATS,
                          help="with --weights: also write an annotated video per sequence")
+    add_overwrite_argument(parser)
     oneshot.add_argument("--min-visibility", type=float, default=0.25,
                          help="with --weights: AP50 counts people at least this visible (MOT16/17 "
                               "visibility column; default 0.25); the others are neither hit nor miss")
@@ -84,6 +85,10 @@ def track_sequences(args, gt_root, frames):
                         "score into --output), not both")
     options = tracker_options(args)
     names = sequences_to_track(gt_root, args.sequences)
+    earlier = [os.path.join(args.output, n + ".txt") for n in names
+               if os.path.exists(os.path.join(args.output, n + ".txt"))]
+    if earlier and not args.overwrite:  # all checked before the first sequence is tracked
+        raise UserError(f"{earlier[0]} already exists: pass --overwrite to replace it, or another --output folder")
 
     from fairmot.evaluation.model_eval import detection_ap, track_recorded
     from fairmot.inference.sources import open_source
@@ -95,13 +100,16 @@ def track_sequences(args, gt_root, frames):
         first, last = frames_to_track(seq_dir, args.half, frames)
         with open_source(seq_dir, start_frame=first, end_frame=last) as source:
             runs.append(track_and_report(source, detector, args.output, args.video_format, options,
-                                         run=track_recorded))
+                                         run=track_recorded, overwrite=args.overwrite))
     return names, detection_ap(runs, gt_root, frames, args.min_visibility)
 
 
-def check_writable(path, flag):
-    """A --json/--csv path that cannot be written is found before any work, not after."""
+def check_writable(path, flag, overwrite=False):
+    """A --json/--csv path that cannot be written, or that would replace a file, is found before
+    any work, not after."""
     folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isfile(path) and not overwrite:
+        raise UserError(f"{flag} {path} already exists: pass --overwrite to replace it")
     if os.path.isdir(path) or not os.path.isdir(folder) or not os.access(folder, os.W_OK):
         raise UserError(f"{flag} {path}: cannot write a file there (is its folder missing or read-only?)")
 
@@ -115,7 +123,7 @@ def run(args):
         raise UserError("give --half or --frames, not both")
     for path, flag in ((args.json, "--json"), (args.csv, "--csv")):
         if path:
-            check_writable(path, flag)
+            check_writable(path, flag, args.overwrite)
     gt_root, single = split_gt_root(args.gt_root)
     if single:
         if args.sequences and args.sequences != [single]:

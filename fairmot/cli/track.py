@@ -1,7 +1,7 @@
 """fairmot track SOURCE: track people in a video, a folder of images or a MOTChallenge sequence."""
 from fairmot.inference.video_writer import VIDEO_FORMATS
 
-from .common import add_tracking_arguments, build_detector, track_and_report, tracker_options
+from .common import add_overwrite_argument, add_tracking_arguments, build_detector, track_and_report, tracker_options
 
 
 def add_parser(subparsers):
@@ -22,6 +22,7 @@ def add_parser(subparsers):
                      help="annotated video: avi (Motion-JPEG, default; playable even after a hard "
                           "crash) or mp4 (mp4v, smaller, finished on exit or Ctrl-C)")
     out.add_argument("--no-video", action="store_true", help="write only the result file")
+    add_overwrite_argument(out)
     out.add_argument("--fps", type=float, metavar="N",
                      help="frame rate of the source (default: the video's, seqinfo.ini's, or 30 "
                           "for a folder of images); scales the track buffer")
@@ -34,5 +35,6 @@ def run(args):
     options = tracker_options(args)
     with open_source(args.source, fps=args.fps) as source:
         detector = build_detector(args)
-        track_and_report(source, detector, args.output, None if args.no_video else args.video_format, options)
+        track_and_report(source, detector, args.output, None if args.no_video else args.video_format, options,
+                         overwrite=args.overwrite)
     return 0

@@ -28,6 +28,7 @@ from fairmot.trackers import JDETracker, filter_tracks
 
 from .detector import BaseDetector
 from .drawing import TrackDrawer
+from .outputs import StagedOutputs, created_folder, remove_if_empty
 from .sources import FrameSource
 from .video_writer import VideoWriter
 
@@ -51,6 +52,8 @@ class TrackingSummary:
     result_path: str = None
     video_path: str = None
     interrupted: bool = False
+    signal_name: str = "SIGINT"   # what stopped an interrupted run
+    kept_partial: list = field(default_factory=list)  # staged files kept beside an earlier result
 
     @property
     def tracks(self):
@@ -72,21 +75,25 @@ class TrackingSummary:
         other = max(self.wall - sum(self.seconds.values()), 0.0) / total
         lines = [f"{self.name}: {self.frames} frames" + (f" ({self.skipped} skipped)" if self.skipped else "")
                  + f" in {self.wall:.1f} s, {self.fps:.2f} frames/s, {self.tracks} tracks"
-                 + (" (interrupted)" if self.interrupted else ""),
+                 + (f" (interrupted by {self.signal_name})" if self.interrupted else ""),
                  f"  time: {split} | other {other:.1%} (outside the network {self.outside_network:.1%})"]
         if self.result_path:
             lines.append(f"  results: {self.result_path}")
         if self.video_path:
             lines.append(f"  video:   {self.video_path}")
+        for path in self.kept_partial:
+            lines.append(f"  partial: {path} (the earlier complete result was left as it was)")
         return "\n".join(lines)
 
 
 class TrackingInterrupted(KeyboardInterrupt):
-    """Ctrl-C during :func:`track_source`; ``summary`` holds what was done (and written) so far."""
+    """Ctrl-C, SIGTERM or SIGHUP during :func:`track_source`; ``summary`` holds what was done (and
+    written) so far, ``signum`` the signal (the process should exit with 128 + signum)."""
 
-    def __init__(self, summary):
+    def __init__(self, summary, signum=signal.SIGINT):
         super().__init__(f"interrupted after {summary.frames} frames")
         self.summary = summary
+        self.signum = int(signum)
 
 
 def detection_threshold(tracker):
@@ -107,9 +114,10 @@ def track_source(source: FrameSource, detector: BaseDetector, tracker: JDETracke
     every frame; the caller owns (closes) them. Output tracks are the tracker's, filtered as
     FairMOT's demo does (area > ``min_box_area``, width / height <= ``max_aspect_ratio``).
     The detector's threshold is set to the tracker's lowest (see :func:`detection_threshold`).
-    On Ctrl-C raises :class:`TrackingInterrupted` carrying the summary so far; the frame being
-    processed is finished first, so that every output holds the same frames (a second Ctrl-C
-    stops at once).
+    On Ctrl-C, SIGTERM or SIGHUP raises :class:`TrackingInterrupted` carrying the summary so
+    far; the frame being processed is finished first, so that every output holds the same frames
+    (a second signal stops at once). A write that fails (a full disk) is a UserError; the files
+    keep every frame written before it.
     """
     summary = summary or TrackingSummary(name=source.name)
     seconds = summary.seconds
@@ -127,10 +135,16 @@ def track_source(source: FrameSource, detector: BaseDetector, tracker: JDETracke
                 t2 = time.perf_counter()
                 tracks = filter_tracks(tracker.update(boxes, embeddings), min_box_area, max_aspect_ratio)
                 t3 = time.perf_counter()
-                if results is not None:
-                    results.write_frame(index, ((t.track_id, t.tlwh, t.score) for t in tracks))
-                if video is not None:
-                    video.write(drawer.draw(frame, tracks, index))
+                try:
+                    if video is not None:
+                        video.check_space()  # before the results, so both hold the same frames
+                    if results is not None:
+                        results.write_frame(index, ((t.track_id, t.tlwh, t.score) for t in tracks))
+                    if video is not None:
+                        video.write(drawer.draw(frame, tracks, index))
+                except OSError as err:
+                    raise UserError(f"cannot write the outputs of frame {index} ({err.strerror or err}): "
+                                    f"{summary.frames} frames written before are kept") from None
                 t4 = time.perf_counter()
 
                 seconds["decode"] += t_read
@@ -146,34 +160,42 @@ def track_source(source: FrameSource, detector: BaseDetector, tracker: JDETracke
                     raise KeyboardInterrupt
         except KeyboardInterrupt:
             summary.interrupted = True
-            raise TrackingInterrupted(summary) from None
+            summary.signal_name = signal.Signals(stop.signum).name
+            raise TrackingInterrupted(summary, stop.signum) from None
         finally:
             summary.wall += time.perf_counter() - start
             summary.skipped = source.skipped
     return summary
 
 
+# what `kill`, `timeout`, a closed terminal and a container stop send: handled like Ctrl-C
+_STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
 class _StopAtFrameEnd:
-    """While active, a first Ctrl-C only sets ``requested`` (the loop stops once the frame's
-    outputs are all written, so results and video hold the same frames); a second Ctrl-C stops
-    at once. Only where Python's default SIGINT handler is in place, in the main thread."""
+    """While active, a first SIGINT/SIGTERM/SIGHUP only sets ``requested`` (the loop stops once
+    the frame's outputs are all written, so results and video hold the same frames); a second
+    one stops at once. Only for signals whose default handling is in place, in the main thread."""
 
     def __enter__(self):
         self.requested = False
-        self._previous = None
-        if (threading.current_thread() is threading.main_thread()
-                and signal.getsignal(signal.SIGINT) is signal.default_int_handler):
-            self._previous = signal.signal(signal.SIGINT, self._handle)
+        self.signum = signal.SIGINT
+        self._previous = {}
+        if threading.current_thread() is threading.main_thread():
+            for signum in _STOP_SIGNALS:
+                default = signal.default_int_handler if signum == signal.SIGINT else signal.SIG_DFL
+                if signal.getsignal(signum) is default:
+                    self._previous[signum] = signal.signal(signum, self._handle)
         return self
 
     def _handle(self, signum, frame):
         if self.requested:
             raise KeyboardInterrupt
-        self.requested = True
+        self.requested, self.signum = True, signum
 
     def __exit__(self, *exc):
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
+        for signum, previous in self._previous.items():
+            signal.signal(signum, previous)
         return False
 
 
@@ -200,25 +222,44 @@ def prepare_output_dir(path):
 
 
 def track_to_folder(source: FrameSource, detector: BaseDetector, output_dir: str,
-                    video_format: Optional[str] = "avi", progress: bool = True,
+                    video_format: Optional[str] = "avi", progress: bool = True, overwrite: bool = False,
                     **tracker_options) -> TrackingSummary:
     """Track ``source`` into ``output_dir/<name>.txt`` and, unless ``video_format`` is None, an
     annotated ``output_dir/<name>.<video_format>`` at the source's size and frame rate.
 
+    Files are staged and published as :mod:`fairmot.inference.outputs` says: never over the
+    source, never over an earlier result unless ``overwrite``, moved into place at the end.
     The tracker is a fresh :class:`JDETracker` at the source's frame rate (its track buffer
     scales with it) with ``tracker_options``. Returns the :class:`TrackingSummary`.
     """
+    new_folder = created_folder(output_dir)
     prepare_output_dir(output_dir)
-    tracker = JDETracker(frame_rate=source.fps, **tracker_options)
-    summary = TrackingSummary(name=source.name,
-                              result_path=os.path.join(output_dir, source.name + ".txt"))
+    paths = {"results": os.path.join(output_dir, source.name + ".txt")}
+    if video_format is not None:
+        paths["video"] = os.path.join(output_dir, f"{source.name}.{video_format}")
     try:
-        results = MotResultWriter(summary.result_path)
-    except OSError as err:
-        raise UserError(f"cannot write {summary.result_path}: {err.strerror or err}") from None
-    with results:
-        if video_format is None:
-            return track_source(source, detector, tracker, results, None, summary, progress)
-        summary.video_path = os.path.join(output_dir, f"{source.name}.{video_format}")
-        with VideoWriter(summary.video_path, source.fps, source.size) as video:
-            return track_source(source, detector, tracker, results, video, summary, progress)
+        outputs = StagedOutputs(paths, overwrite=overwrite, sources=[getattr(source, "path", None)])
+    except UserError:
+        remove_if_empty(new_folder, output_dir)
+        raise
+    tracker = JDETracker(frame_rate=source.fps, **tracker_options)
+    summary = TrackingSummary(name=source.name, result_path=paths["results"], video_path=paths.get("video"))
+    try:
+        try:
+            results = MotResultWriter(outputs.staged["results"])
+        except OSError as err:
+            raise UserError(f"cannot write {summary.result_path}: {err.strerror or err}") from None
+        with results:
+            video = (VideoWriter(outputs.staged["video"], source.fps, source.size) if "video" in paths
+                     else contextlib.nullcontext())
+            with video:
+                track_source(source, detector, tracker, results, video if "video" in paths else None,
+                             summary, progress)
+    except BaseException:
+        outputs.abandon(summary.frames)
+        summary.kept_partial = outputs.kept_partial
+        if summary.frames == 0:
+            remove_if_empty(new_folder, output_dir)
+        raise
+    outputs.publish()
+    return summary

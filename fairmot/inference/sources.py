@@ -213,6 +213,11 @@ class FrameRange(FrameSource):
         self.length = max(min(source.length, self.end_frame - first + 1), 0)
 
     @property
+    def path(self):
+        """The file being read, where the wrapped source has one (a video)."""
+        return getattr(self.source, "path", None)
+
+    @property
     def skipped(self):
         return self.source.skipped
 

@@ -10,6 +10,7 @@ Formats (by file extension):
 """
 from __future__ import annotations
 
+import errno
 import os
 from typing import TYPE_CHECKING, Tuple
 
@@ -19,7 +20,16 @@ if TYPE_CHECKING:
     import numpy as np
 
 FOURCC = {".avi": "MJPG", ".mp4": "mp4v"}
+# OpenCV's writer only logs "Failed to write frame" when the disk is full; below this much free
+# space the next frame may not fit, so writing stops first and the frames so far stay whole
+MIN_FREE_BYTES = 256 * 1024
 VIDEO_FORMATS = tuple(ext.lstrip(".") for ext in FOURCC)
+
+
+def free_bytes(path: str) -> int:
+    """Bytes a normal user may still write on the file system holding ``path``."""
+    stats = os.statvfs(os.path.dirname(os.path.abspath(path)))
+    return stats.f_bavail * stats.f_frsize
 
 
 class VideoWriter:
@@ -47,11 +57,19 @@ class VideoWriter:
                             f"{self.size[1]}, {fps:g} fps): is the folder writable?")
 
     def write(self, frame: np.ndarray) -> None:
+        """Add a frame; OSError (ENOSPC) instead when the disk is (nearly) full."""
         cv2 = self._cv2
+        self.check_space()
         if (frame.shape[1], frame.shape[0]) != self.size:
             frame = cv2.resize(frame, self.size, interpolation=cv2.INTER_AREA)
         self._writer.write(frame)
         self.frames += 1
+
+    def check_space(self) -> None:
+        """OSError (ENOSPC) when the disk is too full for another frame."""
+        free = free_bytes(self.path)
+        if free < MIN_FREE_BYTES:
+            raise OSError(errno.ENOSPC, f"No space left on device ({free // 1024} KiB free)")
 
     def close(self):
         """Finish the file (writes the container's index); safe to call more than once."""

@@ -63,6 +63,19 @@ def training_device(device: str = "auto", info: Optional[fdist.DistInfo] = None)
     return target
 
 
+def check_output_folder(output: str, resume) -> None:
+    """A new run never writes into an earlier one: its checkpoint and log would be replaced and
+    mixed (UserError); ``--resume`` is how an existing run goes on."""
+    if os.path.exists(output) and not os.path.isdir(output):
+        raise UserError(f"--output {output} is a file, not a folder")
+    if resume:
+        return
+    earlier = [f for f in (LAST_CHECKPOINT, "log.jsonl") if os.path.exists(os.path.join(output, f))]
+    if earlier:
+        raise UserError(f"{output} already holds a training run ({', '.join(earlier)}): pass --resume to "
+                        "continue it, or another --output")
+
+
 class ModelWithLoss(nn.Module):
     """One module for DDP: the network and the loss's own parameters are synchronised together."""
 
@@ -90,6 +103,7 @@ class Trainer:
         self.amp = cfg.amp and self.device.type == "cuda" and not cfg.float64
         self.dtype = torch.float64 if cfg.float64 else torch.float32
         seed_everything(cfg.seed)
+        check_output_folder(cfg.output, cfg.resume)
         if self.info.is_main:
             os.makedirs(cfg.output, exist_ok=True)
 

@@ -94,36 +94,85 @@ def test_video_with_a_corrupt_frame(pets_frames, tracking_weights, tmp_path):
     assert not os.path.exists(tmp_path / "out" / "walk.avi")
 
 
-# ``fairmot track`` in a process that sends itself SIGINT while frame 3 is in the network: the
-# signal always arrives at the same point, however fast or busy the machine is
-_CTRL_C_AT_FRAME_3 = """
+# ``fairmot track`` in a process that sends itself $STOP_SIGNAL while frame 3 is in the network:
+# the signal always arrives at the same point, however fast or busy the machine is
+_SIGNAL_AT_FRAME_3 = """
 import os, signal, sys
 from fairmot.cli import main
 from fairmot.inference import torch_detector
 forward, calls = torch_detector.Detector.forward, []
-def forward_then_ctrl_c(self, blob):
+def forward_then_signal(self, blob):
     calls.append(1)
     if len(calls) == 3:
-        os.kill(os.getpid(), signal.SIGINT)
+        os.kill(os.getpid(), getattr(signal, os.environ["STOP_SIGNAL"]))
     return forward(self, blob)
-torch_detector.Detector.forward = forward_then_ctrl_c
+torch_detector.Detector.forward = forward_then_signal
 sys.exit(main(sys.argv[1:]))
 """
 
 
-def test_ctrl_c_keeps_what_was_written(shared_data, tracking_weights, tmp_path):
-    """SIGINT during frame 3 of the 795-frame sequence: that frame is finished, exit 130, the
-    result file holds frames 1-3 and the video is playable with those 3 frames."""
+def track_until_signal(signal_name, *args):
+    env = dict(os.environ, STOP_SIGNAL=signal_name)
+    return subprocess.run([sys.executable, "-c", _SIGNAL_AT_FRAME_3, "track", *map(str, args), *FAST],
+                          capture_output=True, text=True, timeout=600, env=env)
+
+
+@pytest.mark.parametrize("signal_name, code, video_format", [("SIGINT", 130, "avi"), ("SIGTERM", 143, "mp4"),
+                                                              ("SIGHUP", 129, "avi")])
+def test_a_stop_signal_keeps_what_was_written(signal_name, code, video_format, shared_data, tracking_weights,
+                                              tmp_path):
+    """Ctrl-C, kill/timeout (SIGTERM) or a closed terminal (SIGHUP) during frame 3 of the 795-frame
+    sequence: that frame is finished, exit 128 + signal, the result file holds frames 1-3 and the
+    video (an mp4 too, which needs its index written) is playable with those 3 frames."""
     out = tmp_path / "out"
-    proc = subprocess.run([sys.executable, "-c", _CTRL_C_AT_FRAME_3, "track",
-                           os.path.join(shared_data, "PETS09-S2L1"), "--weights", str(tracking_weights),
-                           "--output", str(out), *FAST], capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 130, proc.stderr
-    assert "Traceback" not in proc.stderr and "interrupted" in proc.stderr
-    assert "PETS09-S2L1: 3 frames in" in proc.stdout and "(interrupted)" in proc.stdout
+    proc = track_until_signal(signal_name, os.path.join(shared_data, "PETS09-S2L1"), "--weights",
+                              tracking_weights, "--output", out, "--video-format", video_format)
+    assert proc.returncode == code, proc.stderr
+    assert proc.stderr == f"fairmot track: interrupted by {signal_name}; outputs written so far are kept\n"
+    assert "PETS09-S2L1: 3 frames in" in proc.stdout and f"(interrupted by {signal_name})" in proc.stdout
     rows = assert_valid_results(out / "PETS09-S2L1.txt", range(1, 796))
     assert set(rows[:, 0].astype(int)) <= {1, 2, 3} and 3 in rows[:, 0]
-    assert video_info(out / "PETS09-S2L1.avi") == (480, 360, 10.0, 3)
+    assert video_info(out / f"PETS09-S2L1.{video_format}") == (480, 360, 10.0, 3)
+    assert sorted(os.listdir(out)) == sorted(["PETS09-S2L1.txt", f"PETS09-S2L1.{video_format}"])  # none staged
+
+
+def test_an_interrupted_rerun_leaves_the_earlier_complete_result(pets_frames, tracking_weights, tmp_path):
+    out = tmp_path / "out"
+    assert track(pets_frames, tracking_weights, out).returncode == 0
+    complete = {name: (out / name).read_bytes() for name in ("pets8.txt", "pets8.avi")}
+    again = track(pets_frames, tracking_weights, out)
+    assert_one_line_error(again, "pets8.txt already exists", "--overwrite")
+    stopped = track_until_signal("SIGINT", pets_frames, "--weights", tracking_weights, "--output", out,
+                                 "--overwrite")
+    assert stopped.returncode == 130, stopped.stderr
+    assert {name: (out / name).read_bytes() for name in complete} == complete
+    assert "partial: " in stopped.stdout
+    partial = load_mot_rows(out / "pets8.partial.txt")
+    assert set(partial[:, 0].astype(int)) <= {1, 2, 3}
+    rerun = track(pets_frames, tracking_weights, out, "--overwrite")
+    assert rerun.returncode == 0, rerun.stderr
+    assert (out / "pets8.txt").read_bytes() == complete["pets8.txt"]  # the same run, published again
+
+
+def test_the_source_is_never_written_over(pets_frames, tracking_weights, tmp_path):
+    for video_format in ("avi", "mp4"):
+        video = write_video(tmp_path / f"clip.{video_format}", sorted(pets_frames.iterdir()))
+        before = video.read_bytes()
+        proc = track(video, tracking_weights, tmp_path, "--video-format", video_format, "--overwrite")
+        assert_one_line_error(proc, "is the source being read")
+        assert video.read_bytes() == before
+        assert not (tmp_path / "clip.txt").exists()
+
+
+def test_two_sources_with_one_name_do_not_share_a_result(pets_frames, tracking_weights, tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = write_video(tmp_path / "a" / "clip.avi", sorted(pets_frames.iterdir()))
+    second = write_video(tmp_path / "b" / "clip.avi", sorted(pets_frames.iterdir())[:4])
+    assert track(first, tracking_weights, tmp_path / "out").returncode == 0
+    kept = (tmp_path / "out" / "clip.txt").read_bytes()
+    assert_one_line_error(track(second, tracking_weights, tmp_path / "out"), "clip.txt already exists")
+    assert (tmp_path / "out" / "clip.txt").read_bytes() == kept
 
 
 def bad_checkpoint(path, heads=None, state_dict=None):

@@ -14,6 +14,7 @@ from fairmot.datasets.jde import load_data_config, parse_label_file, read_list_f
 from fairmot.datasets.joint_dataset import JointDataset
 from fairmot.datasets.mot_format import load_mot_rows
 from fairmot.errors import UserError
+from support.cli import assert_one_line_error, run_main
 from support.data import COCO, MOT17_TRAIN, PETS, requires_shared
 
 pytestmark = requires_shared
@@ -120,6 +121,14 @@ def test_mixed_conversions_train_together(tmp_path, capsys):
     item = ds[61]
     assert item["reg_mask"].sum() > 0 and (item["ids"][item["reg_mask"] == 1] >= 1).all()
     assert (ds[0]["ids"] == -1).all() and ds[0]["reg_mask"].sum() > 0
+    # the same name again would replace the first conversion's lists: refused, nothing changed
+    before = {name: (tmp_path / name).read_bytes() for name in ("data.json", "pets.train", "coco.train")}
+    proc = run_main("convert", "mot", PETS, "--out", out, "--name", "pets", "--train-frames", "1-20")
+    assert_one_line_error(proc, "already holds a dataset named 'pets'", "--name", command="convert")
+    again = run_main("convert", "coco", os.path.join(COCO, "annotations.json"), "--images",
+                     os.path.join(COCO, "images"), "--out", out)
+    assert_one_line_error(again, "already holds a dataset named 'coco'", command="convert")
+    assert {name: (tmp_path / name).read_bytes() for name in before} == before
 
 
 def _odgt_record(image_id, boxes):

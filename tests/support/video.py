@@ -5,7 +5,8 @@ import cv2
 
 
 def write_video(path, frame_paths, fps=10.0):
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (480, 360))
+    fourcc = "mp4v" if str(path).endswith(".mp4") else "MJPG"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), fps, (480, 360))
     for p in frame_paths:
         writer.write(cv2.imread(str(p)))
     writer.release()

@@ -8,7 +8,7 @@ import torch
 
 from fairmot.training.config import TrainConfig
 from fairmot.training.trainer import Trainer
-from support.cli import run_main
+from support.cli import assert_one_line_error, run_main
 from support.data import REPO
 
 TINY = dict(arch="resdcn_18_w32", head_conv=16, input_size=(128, 96), batch_size=4, lr=5e-4, lr_steps=(2,),
@@ -76,6 +76,19 @@ def test_two_process_ddp_follows_the_single_process_loss_curve(synth_data, tmp_p
     # the same global batch (global normalisers, synchronised BatchNorm, averaged gradients)
     # gives the same loss terms at every step
     assert max(result["relative_differences"]["2 processes"]) < 1e-9
+
+
+def test_a_new_run_never_writes_into_an_earlier_one(synth_data, tmp_path):
+    run = tmp_path / "run"
+    _train(synth_data, str(run), epochs=1)
+    before = {name: (run / name).read_bytes() for name in ("model_last.pth", "log.jsonl")}
+    proc = run_main("train", "--data", synth_data, "--output", run, "--arch", "resdcn_18_w32")
+    assert_one_line_error(proc, "already holds a training run (model_last.pth, log.jsonl)", "--resume",
+                          command="train")
+    assert {name: (run / name).read_bytes() for name in before} == before
+    (tmp_path / "file").write_text("x")
+    assert_one_line_error(run_main("train", "--data", synth_data, "--output", tmp_path / "file"),
+                          "is a file, not a folder", command="train")
 
 
 def test_train_cli_errors_are_one_line(tmp_path):
