@@ -29,6 +29,11 @@ def track(source, weights, output, *extra):
     return fairmot("track", source, "--weights", weights, "--output", output, *FAST, *extra)
 
 
+def track_here(source, weights, output, *extra):
+    """``track`` in this process (fairmot.cli.main): for the cases where a fresh process adds nothing."""
+    return run_main("track", source, "--weights", weights, "--output", output, *FAST, *extra)
+
+
 def assert_one_line_error(proc, *fragments, command="track"):
     _assert_one_line_error(proc, *fragments, command=command)
 
@@ -74,7 +79,7 @@ def test_image_folder(pets_frames, tracking_weights, tmp_path):
 
 
 def test_mot_sequence_keeps_its_frame_rate(pets_sequence, tracking_weights, tmp_path):
-    proc = track(pets_sequence / "PETS8", tracking_weights, tmp_path, "--byte", "--video-format", "mp4")
+    proc = track_here(pets_sequence / "PETS8", tracking_weights, tmp_path, "--byte", "--video-format", "mp4")
     assert proc.returncode == 0, proc.stderr
     # BYTE: tracks may be carried by detections down to 0.2
     assert_valid_results(tmp_path / "PETS8.txt", range(1, 9), min_score=0.2)
@@ -84,7 +89,7 @@ def test_mot_sequence_keeps_its_frame_rate(pets_sequence, tracking_weights, tmp_
 def test_video_with_a_corrupt_frame(pets_frames, tracking_weights, tmp_path):
     video = write_video(tmp_path / "walk.avi", sorted(pets_frames.iterdir()), fps=12.5)
     corrupt_avi_frame(video, 5)
-    proc = track(video, tracking_weights, tmp_path / "out", "--no-video")
+    proc = track_here(video, tracking_weights, tmp_path / "out", "--no-video")
     assert proc.returncode == 0, proc.stderr
     warnings = [line for line in proc.stderr.splitlines() if "warning" in line]
     assert warnings == [f"fairmot track: warning: frame 5 of {video} cannot be decoded (corrupt data); skipped"]
@@ -117,8 +122,9 @@ def track_until_signal(signal_name, *args):
                           capture_output=True, text=True, timeout=600, env=env)
 
 
-@pytest.mark.parametrize("signal_name, code, video_format", [("SIGINT", 130, "avi"), ("SIGTERM", 143, "mp4"),
-                                                              ("SIGHUP", 129, "avi")])
+@pytest.mark.parametrize("signal_name, code, video_format", [
+    ("SIGINT", 130, "avi"), pytest.param("SIGTERM", 143, "mp4", marks=pytest.mark.slow),
+    pytest.param("SIGHUP", 129, "avi", marks=pytest.mark.slow)])
 def test_a_stop_signal_keeps_what_was_written(signal_name, code, video_format, shared_data, tracking_weights,
                                               tmp_path):
     """Ctrl-C, kill/timeout (SIGTERM) or a closed terminal (SIGHUP) during frame 3 of the 795-frame
@@ -136,11 +142,12 @@ def test_a_stop_signal_keeps_what_was_written(signal_name, code, video_format, s
     assert sorted(os.listdir(out)) == sorted(["PETS09-S2L1.txt", f"PETS09-S2L1.{video_format}"])  # none staged
 
 
+@pytest.mark.slow
 def test_an_interrupted_rerun_leaves_the_earlier_complete_result(pets_frames, tracking_weights, tmp_path):
     out = tmp_path / "out"
-    assert track(pets_frames, tracking_weights, out).returncode == 0
+    assert track_here(pets_frames, tracking_weights, out).returncode == 0
     complete = {name: (out / name).read_bytes() for name in ("pets8.txt", "pets8.avi")}
-    again = track(pets_frames, tracking_weights, out)
+    again = track_here(pets_frames, tracking_weights, out)
     assert_one_line_error(again, "pets8.txt already exists", "--overwrite")
     stopped = track_until_signal("SIGINT", pets_frames, "--weights", tracking_weights, "--output", out,
                                  "--overwrite")
@@ -149,7 +156,7 @@ def test_an_interrupted_rerun_leaves_the_earlier_complete_result(pets_frames, tr
     assert "partial: " in stopped.stdout
     partial = load_mot_rows(out / "pets8.partial.txt")
     assert set(partial[:, 0].astype(int)) <= {1, 2, 3}
-    rerun = track(pets_frames, tracking_weights, out, "--overwrite")
+    rerun = track_here(pets_frames, tracking_weights, out, "--overwrite")
     assert rerun.returncode == 0, rerun.stderr
     assert (out / "pets8.txt").read_bytes() == complete["pets8.txt"]  # the same run, published again
 
@@ -158,7 +165,7 @@ def test_the_source_is_never_written_over(pets_frames, tracking_weights, tmp_pat
     for video_format in ("avi", "mp4"):
         video = write_video(tmp_path / f"clip.{video_format}", sorted(pets_frames.iterdir()))
         before = video.read_bytes()
-        proc = track(video, tracking_weights, tmp_path, "--video-format", video_format, "--overwrite")
+        proc = track_here(video, tracking_weights, tmp_path, "--video-format", video_format, "--overwrite")
         assert_one_line_error(proc, "is the source being read")
         assert video.read_bytes() == before
         assert not (tmp_path / "clip.txt").exists()
@@ -169,9 +176,9 @@ def test_two_sources_with_one_name_do_not_share_a_result(pets_frames, tracking_w
     (tmp_path / "b").mkdir()
     first = write_video(tmp_path / "a" / "clip.avi", sorted(pets_frames.iterdir()))
     second = write_video(tmp_path / "b" / "clip.avi", sorted(pets_frames.iterdir())[:4])
-    assert track(first, tracking_weights, tmp_path / "out").returncode == 0
+    assert track_here(first, tracking_weights, tmp_path / "out").returncode == 0
     kept = (tmp_path / "out" / "clip.txt").read_bytes()
-    assert_one_line_error(track(second, tracking_weights, tmp_path / "out"), "clip.txt already exists")
+    assert_one_line_error(track_here(second, tracking_weights, tmp_path / "out"), "clip.txt already exists")
     assert (tmp_path / "out" / "clip.txt").read_bytes() == kept
 
 
