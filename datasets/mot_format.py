@@ -5,6 +5,7 @@ Rows are kept as float64 arrays with the MOTChallenge column order
 columns (6 to 9) are padded with -1 so every consumer sees 10 columns.
 """
 import configparser
+import math
 import os
 
 import numpy as np
@@ -18,21 +19,40 @@ MOT_COLUMNS = 10
 def read_seqinfo(seq_dir):
     """Read ``<seq_dir>/seqinfo.ini`` into a dict with typed fields.
 
-    Keys: name, im_dir, frame_rate, length, width, height, im_ext.
+    Keys: name, im_dir, frame_rate, length, width, height, im_ext. A file that is not such an INI
+    file, or holds values of the wrong kind (a frame rate that is not a positive number, ...), is a
+    ValueError saying which.
     """
     path = os.path.join(seq_dir, "seqinfo.ini")
     if not os.path.isfile(path):
         raise FileNotFoundError(f"{path} not found: a MOTChallenge sequence folder needs seqinfo.ini")
-    parser = configparser.ConfigParser()
-    parser.read(path)
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read(path)
+    except (configparser.Error, UnicodeDecodeError) as err:
+        raise ValueError(f"{path} is not an INI file with a [Sequence] section "
+                         f"({str(err).splitlines()[0]})") from None
+    if "Sequence" not in parser:
+        raise ValueError(f"{path} has no [Sequence] section")
     sec = parser["Sequence"]
+
+    def number(key, kind, default):
+        text = sec.get(key, str(default)).strip()
+        try:
+            value = kind(text)
+        except ValueError:
+            raise ValueError(f"{path}: {key}={text!r} is not {'an integer' if kind is int else 'a number'}") from None
+        if not math.isfinite(value) or value < 0:
+            raise ValueError(f"{path}: {key}={text!r} must be a finite number >= 0")
+        return value
+
     return {
         "name": sec.get("name", os.path.basename(os.path.normpath(seq_dir))),
         "im_dir": sec.get("imDir", "img1"),
-        "frame_rate": float(sec.get("frameRate", 30)),
-        "length": int(sec.get("seqLength", 0)),
-        "width": int(sec.get("imWidth", 0)),
-        "height": int(sec.get("imHeight", 0)),
+        "frame_rate": number("frameRate", float, 30),
+        "length": number("seqLength", int, 0),
+        "width": number("imWidth", int, 0),
+        "height": number("imHeight", int, 0),
         "im_ext": sec.get("imExt", ".jpg"),
     }
 

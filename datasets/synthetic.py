@@ -450,6 +450,21 @@ def write_sequence(seq_dir, config, seed, progress=None):
     return count
 
 
+def check_config(config: SynthConfig) -> None:
+    """UserError naming the first value a scene cannot be made with."""
+    import math
+    limits = [("frames", config.frames >= 1, "at least 1"),
+              ("width", 64 <= config.width <= 8192, "between 64 and 8192"),
+              ("height", 64 <= config.height <= 8192, "between 64 and 8192"),
+              ("fps", config.fps > 0, "positive"),
+              ("people", math.isfinite(config.mean_people) and config.mean_people >= 0, "a number >= 0"),
+              ("jitter", math.isfinite(config.jitter) and config.jitter >= 0, "a number >= 0"),
+              ("noise", math.isfinite(config.noise) and config.noise >= 0, "a number >= 0")]
+    for name, ok, what in limits:
+        if not ok:
+            raise UserError(f"--{name} must be {what}")
+
+
 def write_synthetic_dataset(out_dir, sequences=4, seed=0, val_sequences=None, config=None,
                             name="synth", progress=True):
     """Write ``sequences`` synthetic sequences and everything needed to train on them.
@@ -464,6 +479,7 @@ def write_synthetic_dataset(out_dir, sequences=4, seed=0, val_sequences=None, co
     config = config or SynthConfig()
     if sequences < 1:
         raise UserError("--sequences must be at least 1")
+    check_config(config)
     if val_sequences is None:
         val_sequences = 1 if sequences >= 2 else 0
     if not 0 <= val_sequences < sequences:

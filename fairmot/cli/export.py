@@ -29,6 +29,7 @@ def add_parser(subparsers):
                         help=f"ONNX opset, >= {MIN_OPSET} (default {DEFAULT_OPSET})")
     parser.add_argument("--topk", type=int, default=500, metavar="K",
                         help="heatmap peaks output per image (default 500)")
+    parser.add_argument("--overwrite", action="store_true", help="replace FILE if it exists (default: refuse)")
     parser.add_argument("--dynamic-batch", action="store_true", help="let the batch size vary (default: fixed 1)")
     return parser
 
@@ -37,6 +38,7 @@ def run(args):
     import torch
 
     from fairmot.export.onnx import export_onnx, import_onnx_packages, verify_onnx
+    from fairmot.inference.outputs import staging_path
     from fairmot.models import model_from_checkpoint
     from fairmot.utils.parsing import parse_input_size
 
@@ -50,22 +52,35 @@ def run(args):
     folder = os.path.dirname(os.path.abspath(args.output))
     if not os.path.isdir(folder):
         raise UserError(f"folder {folder!r} of --output does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK) or os.path.isdir(args.output):
+        raise UserError(f"cannot write {args.output}: its folder is read-only or it is a folder")
+    if os.path.exists(args.output) and not args.overwrite:
+        raise UserError(f"{args.output} already exists: pass --overwrite to replace it")
     model = model_from_checkpoint(args.weights)
     print(f"exporting {model.arch} at {args.input_size} ...", flush=True)
     t0 = time.perf_counter()
-    metadata = export_onnx(model, args.output, input_size, opset=args.opset, K=args.topk,
-                           dynamic_batch=args.dynamic_batch)
-    boxes = "ltrb" if metadata["ltrb"] == "1" else "wh"
-    print(f"wrote {args.output} in {time.perf_counter() - t0:.1f} s: opset {args.opset}, top {metadata['topk']}, "
-          f"{boxes} boxes; onnx.checker passed")
-    width, height = input_size
-    batch = 2 if args.dynamic_batch else 1
-    images = torch.rand(batch, 3, height, width, generator=torch.Generator().manual_seed(0))
-    print("comparing onnxruntime with PyTorch ...", flush=True)
-    result = verify_onnx(args.output, model, images)
-    print(f"check on a random batch of {batch}: " + result.summary())
-    if not result.ok:
-        os.remove(args.output)
-        raise UserError(f"onnxruntime's results differ from PyTorch's; {args.output} removed. "
-                        "Please report this with the command line used")
+    staged = staging_path(args.output)  # checked before it takes the name (an earlier file stays till then)
+    try:
+        try:
+            metadata = export_onnx(model, staged, input_size, opset=args.opset, K=args.topk,
+                                   dynamic_batch=args.dynamic_batch)
+        except OSError as err:
+            raise UserError(f"cannot write {args.output}: {err.strerror or err}") from None
+        boxes = "ltrb" if metadata["ltrb"] == "1" else "wh"
+        print(f"exported in {time.perf_counter() - t0:.1f} s: opset {args.opset}, top {metadata['topk']}, "
+              f"{boxes} boxes; onnx.checker passed")
+        width, height = input_size
+        batch = 2 if args.dynamic_batch else 1
+        images = torch.rand(batch, 3, height, width, generator=torch.Generator().manual_seed(0))
+        print("comparing onnxruntime with PyTorch ...", flush=True)
+        result = verify_onnx(staged, model, images)
+        print(f"check on a random batch of {batch}: " + result.summary())
+        if not result.ok:
+            raise UserError("onnxruntime's results differ from PyTorch's; nothing written. "
+                            "Please report this with the command line used")
+        os.replace(staged, args.output)
+    finally:
+        if os.path.exists(staged):
+            os.remove(staged)
+    print(f"wrote {args.output}")
     return 0

@@ -34,10 +34,13 @@ def add_parser(subparsers):
 
 
 def run(args):
+    import math
+
     from fairmot.datasets.synthetic import write_synthetic_dataset
 
     config = SynthConfig(width=args.width, height=args.height, frames=args.frames, fps=args.fps,
-                         mean_people=args.people, max_people=max(14, int(2 * args.people)),
+                         mean_people=args.people,
+                         max_people=max(14, int(2 * args.people)) if math.isfinite(args.people) else 14,
                          jitter=args.jitter, noise=args.noise)
     summary = write_synthetic_dataset(args.outdir, sequences=args.sequences, seed=args.seed,
                                       val_sequences=args.val_sequences, config=config,

@@ -21,6 +21,20 @@ def _scale_range(text):
     return low, high
 
 
+def check_options(args):
+    """Every numeric option in its range (UserError naming the first that is not), before any work."""
+    import math
+    limits = [("--batch-size", args.batch_size >= 1, "at least 1"), ("--epochs", args.epochs >= 1, "at least 1"),
+              ("--lr", math.isfinite(args.lr) and args.lr > 0, "a positive number"),
+              ("--num-workers", args.num_workers >= 0, "0 or more"), ("--head-conv", args.head_conv >= 1, "at least 1"),
+              ("--reid-dim", args.reid_dim >= 1, "at least 1"), ("--save-every", args.save_every >= 0, "0 or more")]
+    for flag, ok, what in limits:
+        if not ok:
+            raise UserError(f"{flag} must be {what}, got {getattr(args, flag[2:].replace('-', '_'))}")
+    if any(step < 1 for step in _int_list(args.lr_step)):
+        raise UserError(f"--lr-step {args.lr_step!r}: epochs count from 1")
+
+
 def add_parser(subparsers):
     p = subparsers.add_parser(
         "train", help="train a FairMOT network on JDE-format data",
@@ -67,8 +81,13 @@ def run(args):
 
     parse_device(args.device)  # before torch loads
     input_size = parse_input_size(args.input_size)
+    check_options(args)
 
+    from fairmot.models import list_archs
     from fairmot.training.config import TrainConfig
+    if args.arch not in list_archs():
+        raise UserError(f"unknown --arch {args.arch!r}; choose one of {', '.join(list_archs())}")
+
     from fairmot.training.distributed import cleanup
     from fairmot.training.trainer import Trainer
 

@@ -63,8 +63,8 @@ def sequence_length(seq_dir: str) -> Optional[int]:
         return None  # e.g. motmetrics' sample data: frames come from gt and results
     try:
         length = read_seqinfo(seq_dir)["length"]
-    except (ValueError, KeyError) as err:
-        raise UserError(f"unreadable {os.path.join(seq_dir, 'seqinfo.ini')}: {err}") from None
+    except ValueError as err:
+        raise UserError(f"unreadable sequence: {err}") from None
     return length or None
 
 

@@ -232,6 +232,7 @@ def track_to_folder(source: FrameSource, detector: BaseDetector, output_dir: str
     The tracker is a fresh :class:`JDETracker` at the source's frame rate (its track buffer
     scales with it) with ``tracker_options``. Returns the :class:`TrackingSummary`.
     """
+    tracker = JDETracker(frame_rate=source.fps, **tracker_options)  # bad options fail before any file
     new_folder = created_folder(output_dir)
     prepare_output_dir(output_dir)
     paths = {"results": os.path.join(output_dir, source.name + ".txt")}
@@ -242,7 +243,6 @@ def track_to_folder(source: FrameSource, detector: BaseDetector, output_dir: str
     except UserError:
         remove_if_empty(new_folder, output_dir)
         raise
-    tracker = JDETracker(frame_rate=source.fps, **tracker_options)
     summary = TrackingSummary(name=source.name, result_path=paths["results"], video_path=paths.get("video"))
     try:
         try:

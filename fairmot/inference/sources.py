@@ -12,8 +12,10 @@ is skipped with a warning: its index is not yielded and ``skipped`` counts it.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
+import stat
 from typing import Iterator, Optional, Sequence, Tuple, Union
 
 from fairmot.datasets.mot_format import read_seqinfo
@@ -189,8 +191,8 @@ def open_mot_sequence(seq_dir: str, start_frame: int = 1) -> ImageSequenceSource
     frame rate and size from ``seqinfo.ini``. Frames missing on disk count as unreadable."""
     try:
         info = read_seqinfo(seq_dir)
-    except (ValueError, KeyError) as err:
-        raise UserError(f"unreadable {os.path.join(seq_dir, 'seqinfo.ini')}: {err}") from None
+    except ValueError as err:
+        raise UserError(f"unreadable sequence: {err}") from None
     image_dir = os.path.join(seq_dir, info["im_dir"])
     if not os.path.isdir(image_dir):
         raise UserError(f"{seq_dir} has seqinfo.ini but no image folder {info['im_dir']}/: "
@@ -249,6 +251,8 @@ def open_source(path: Union[str, os.PathLike], fps: Optional[float] = None, star
     Raises :class:`UserError` with one clear line for anything that cannot be read.
     """
     path = os.fspath(path)
+    if fps is not None and not (math.isfinite(fps) and fps > 0):
+        raise UserError(f"frame rate {fps} must be a positive number of frames per second")
     if not os.path.exists(path):
         raise UserError(f"source {path} not found: pass a video file, a folder of images or a "
                         "MOTChallenge sequence folder")
@@ -269,6 +273,11 @@ def open_source(path: Union[str, os.PathLike], fps: Optional[float] = None, star
             source = ImageSequenceSource([os.path.join(folder, f) for f in images], name,
                                          start_frame=start_frame)
     else:
+        kind = os.stat(path).st_mode
+        if not stat.S_ISREG(kind):  # opening a pipe blocks until a writer comes; a device never ends
+            what = "a pipe" if stat.S_ISFIFO(kind) else "a device or socket"
+            raise UserError(f"source {path} is {what}, not a file: pass a video file, a folder of images "
+                            "or a MOTChallenge sequence folder")
         try:
             with open(path, "rb"):
                 pass
@@ -279,8 +288,6 @@ def open_source(path: Union[str, os.PathLike], fps: Optional[float] = None, star
         if end_frame < start_frame:
             raise UserError(f"frame range {start_frame}-{end_frame} is empty")
         source = FrameRange(source, end_frame)
-    if fps:
-        if fps <= 0:
-            raise UserError(f"frame rate must be positive, got {fps}")
+    if fps is not None:
         source.fps = float(fps)
     return source

@@ -8,10 +8,16 @@ import numpy as np
 import torch
 
 from fairmot.device import resolve_device
+from fairmot.errors import UserError
 from fairmot.models import model_from_checkpoint
 
 from .decoding import decode
 from .detector import BaseDetector
+
+
+def out_of_memory(input_size, device) -> str:
+    return (f"not enough memory for the network at input size {input_size[0]}x{input_size[1]} on {device}: "
+            "use a smaller input size (e.g. 864x480 or 576x320)")
 
 
 class Detector(BaseDetector):
@@ -48,7 +54,14 @@ class Detector(BaseDetector):
 
     @torch.inference_mode()
     def forward(self, blob: np.ndarray):
-        outputs = self.model(torch.from_numpy(blob).unsqueeze(0).to(self.device))
+        try:
+            outputs = self.model(torch.from_numpy(blob).unsqueeze(0).to(self.device))
+        except (MemoryError, torch.OutOfMemoryError) as err:
+            raise UserError(out_of_memory(self.input_size, self.device)) from err
+        except RuntimeError as err:  # the CPU allocator's failure is a plain RuntimeError
+            if "allocate" not in str(err):
+                raise
+            raise UserError(out_of_memory(self.input_size, self.device)) from None
         if self.device.type == "cuda":
             torch.cuda.synchronize(self.device)
         return outputs

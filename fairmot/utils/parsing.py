@@ -6,6 +6,7 @@ from typing import Tuple, Union
 from fairmot.errors import UserError
 
 STRIDE = 32  # the network's total stride: input sizes are multiples of it
+MAX_SIDE = 8192  # larger inputs need tens of GB for DLA-34's feature maps
 
 
 def parse_input_size(value: Union[str, Tuple[int, int]]) -> Tuple[int, int]:
@@ -22,6 +23,9 @@ def parse_input_size(value: Union[str, Tuple[int, int]]) -> Tuple[int, int]:
             raise UserError(f"input size {value!r} must be (width, height)") from None
     if width <= 0 or height <= 0 or width % STRIDE or height % STRIDE:
         raise UserError(f"input size {width}x{height}: width and height must be positive multiples of {STRIDE}")
+    if max(width, height) > MAX_SIDE:
+        raise UserError(f"input size {width}x{height} is too large (at most {MAX_SIDE} a side): the network's "
+                        "memory grows with it; 1088x608 is FairMOT's")
     return width, height
 
 
