@@ -27,7 +27,8 @@ def bad_sequences(pets_frames, tmp_path):
 
 
 @pytest.mark.parametrize("case, fragment", [
-    ("garbage", "is not an INI file"), ("no_section", "is not an INI file"), ("bad_rate", "frameRate='abc' is not a number"),
+    ("garbage", "is not an INI file"), ("no_section", "is not an INI file"),
+    ("bad_rate", "frameRate='abc' is not a number"),
     ("nan_rate", "frameRate='nan' must be a finite number"), ("bad_length", "seqLength='8.5' is not an integer"),
     ("binary", "is not an INI file"),
 ])
