@@ -50,7 +50,7 @@ def convert_crowdhuman(odgt_path, images_dir, out_dir, name="crowdhuman", copy_i
     summary = ConversionSummary(name)
     listed = []
     next_id = 0
-    for record in tqdm(records, desc=f"convert {name}", unit="img", disable=not progress):
+    for record in tqdm(records, desc=f"convert {name}", unit="img", disable=not progress or None):
         file_name = f"{record['ID']}.jpg"
         img = cv2.imread(os.path.join(images_dir, file_name),
                          cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION)

@@ -53,9 +53,29 @@ def keep_rows(rows, gt_format, min_visibility=0.0):
     return keep
 
 
+def load_gt_rows(seq_dir):
+    """The sequence's ground truth; UserError naming the file and line for a malformed one
+    (non-numeric fields, too few columns, fractional frame numbers or identities)."""
+    path = _gt_path(seq_dir)
+    try:
+        rows = load_mot_rows(path)
+    except ValueError as err:
+        raise UserError(f"malformed ground truth: {err}") from None
+    except UnicodeDecodeError:
+        raise UserError(f"malformed ground truth: {path} is not a text file") from None
+    for column, what in ((0, "frame number"), (1, "identity")):
+        bad = np.flatnonzero(~np.isfinite(rows[:, column]) | (rows[:, column] != np.round(rows[:, column])))
+        if len(bad):
+            raise UserError(f"malformed ground truth: {path} row {bad[0] + 1} has {what} {rows[bad[0], column]:g}; "
+                            "it must be a whole number (a fractional id would merge with another identity)")
+    if len(rows) and not np.all(np.isfinite(rows[:, 2:6])):
+        raise UserError(f"malformed ground truth: {path} has non-finite box values")
+    return rows
+
+
 def annotated_range(seq_dir):
     """(1, last frame with ground truth): frames after it are unannotated, not empty."""
-    rows = load_mot_rows(_gt_path(seq_dir))
+    rows = load_gt_rows(seq_dir)
     return 1, int(rows[:, 0].max()) if len(rows) else 0
 
 
@@ -92,9 +112,9 @@ def _gt_path(seq_dir):
 def _load_sequence(seq_dir, gt_format, min_visibility, summary):
     try:
         info = read_seqinfo(seq_dir)
-        rows = load_mot_rows(_gt_path(seq_dir))
     except (FileNotFoundError, ValueError) as err:
         raise UserError(str(err)) from None
+    rows = load_gt_rows(seq_dir)
     if info["width"] <= 0 or info["height"] <= 0:
         raise UserError(f"{seq_dir}/seqinfo.ini lacks imWidth/imHeight")
     fmt = detect_gt_format(_gt_path(seq_dir)) if gt_format == "auto" else gt_format
@@ -156,7 +176,7 @@ def convert_mot(parts, out_dir, name, gt_format="auto", min_visibility=0.0, labe
     split_images = {}
     written = set()
     total = sum(p.last - p.first + 1 for p in parts)
-    bar = tqdm(total=total, desc=f"convert {name}", unit="frame", disable=not progress)
+    bar = tqdm(total=total, desc=f"convert {name}", unit="frame", disable=not progress or None)
     for d, seq_name in zip(seq_dirs, seq_names):
         info, rows = sequences[d]
         if not labels_only:

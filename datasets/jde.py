@@ -10,6 +10,7 @@
   (then, for configs written for the original code, against the current directory).
 """
 import json
+import math
 import os
 from dataclasses import dataclass, field
 
@@ -57,30 +58,36 @@ def parse_label_file(path):
         raise UserError(f"label file {path} is missing: every listed image needs one "
                         f"(an empty file for an image without objects)")
     rows = []
-    with open(path) as f:
-        for line_no, line in enumerate(f, 1):
-            fields = line.split()
-            if not fields:
-                continue
-            where = f"{path}:{line_no}"
-            if len(fields) != LABEL_COLUMNS:
-                raise UserError(f"{where}: expected 6 fields 'class id xc yc w h', got {len(fields)}")
-            try:
-                values = [float(v) for v in fields]
-            except ValueError:
-                raise UserError(f"{where}: non-numeric field in {line.strip()!r}") from None
-            cls, track_id, xc, yc, w, h = values
-            if cls != int(cls) or cls < 0:
-                raise UserError(f"{where}: class must be an integer >= 0, got {fields[0]}")
-            if track_id != int(track_id) or track_id < -1:
-                raise UserError(f"{where}: id must be an integer >= -1 (-1 = no identity), "
-                                f"got {fields[1]}")
-            if not (0.0 <= xc <= 1.0 and 0.0 <= yc <= 1.0):
-                raise UserError(f"{where}: box centre ({xc}, {yc}) is outside the image "
-                                f"(normalised coordinates must lie in [0, 1])")
-            if not (w > 0 and h > 0):
-                raise UserError(f"{where}: box size ({w}, {h}) must be positive")
-            rows.append(values)
+    try:
+        with open(path) as f:
+            lines = f.readlines()
+    except UnicodeDecodeError:
+        raise UserError(f"label file {path} is not text: each line is 'class id xc yc w h'") from None
+    for line_no, line in enumerate(lines, 1):
+        fields = line.split()
+        if not fields:
+            continue
+        where = f"{path}:{line_no}"
+        if len(fields) != LABEL_COLUMNS:
+            raise UserError(f"{where}: expected 6 fields 'class id xc yc w h', got {len(fields)}")
+        try:
+            values = [float(v) for v in fields]
+        except ValueError:
+            raise UserError(f"{where}: non-numeric field in {line.strip()!r}") from None
+        if not all(math.isfinite(v) for v in values):
+            raise UserError(f"{where}: non-finite value (nan or inf) in {line.strip()!r}")
+        cls, track_id, xc, yc, w, h = values
+        if cls != int(cls) or cls < 0:
+            raise UserError(f"{where}: class must be an integer >= 0, got {fields[0]}")
+        if track_id != int(track_id) or track_id < -1:
+            raise UserError(f"{where}: id must be an integer >= -1 (-1 = no identity), "
+                            f"got {fields[1]}")
+        if not (0.0 <= xc <= 1.0 and 0.0 <= yc <= 1.0):
+            raise UserError(f"{where}: box centre ({xc}, {yc}) is outside the image "
+                            f"(normalised coordinates must lie in [0, 1])")
+        if not (w > 0 and h > 0):
+            raise UserError(f"{where}: box size ({w}, {h}) must be positive")
+        rows.append(values)
     if not rows:
         return np.zeros((0, LABEL_COLUMNS), dtype=np.float32)
     return np.asarray(rows, dtype=np.float32)

@@ -27,6 +27,8 @@ from .augment import augment_hsv, hflip, letterbox, normalised_to_letterbox, ran
 from .jde import label_path_for, load_data_config, parse_label_file, read_list_file
 from .targets import MAX_OBJECTS, build_targets
 
+# identities per dataset (the classifier has one row of emb_dim weights per id: 1M ids = 512 MB)
+MAX_IDENTITIES = 1_000_000
 
 class JointDataset(Dataset):
     """FairMOT training data from ``paths`` = {dataset name: list file} under ``root``.
@@ -67,8 +69,13 @@ class JointDataset(Dataset):
         for ds_index, (name, list_file) in enumerate(paths.items()):
             images = read_list_file(list_file, root)
             labels = [self._load(p) for p in tqdm(images, desc=f"labels {name}", unit="img",
-                                                  disable=not progress, leave=False)]
+                                                  disable=not progress or None, leave=False)]
             max_id = max((int(lb[:, 1].max()) for lb in labels if len(lb)), default=-1)
+            if max_id + 1 > MAX_IDENTITIES:
+                where = next(p for p, lb in zip(images, labels) if len(lb) and int(lb[:, 1].max()) == max_id)
+                raise UserError(f"dataset {name!r}: identity {max_id} (in the labels of {where}) would need an "
+                                f"identity classifier of {max_id + 1:,} classes; number the ids from 0 without "
+                                f"gaps (the converters do), at most {MAX_IDENTITIES:,}")
             self.tid_num[name] = max_id + 1
             self.tid_start_index[name] = start
             self.num_images[name] = len(images)

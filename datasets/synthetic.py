@@ -487,7 +487,7 @@ def write_synthetic_dataset(out_dir, sequences=4, seed=0, val_sequences=None, co
                         f"must remain for training)")
     os.makedirs(out_dir, exist_ok=True)
     seq_dirs = [os.path.join(out_dir, f"{name}-{i:02d}") for i in range(sequences)]
-    bar = tqdm(total=sequences * config.frames, desc="synth", unit="frame", disable=not progress)
+    bar = tqdm(total=sequences * config.frames, desc="synth", unit="frame", disable=not progress or None)
     for i, seq_dir in enumerate(seq_dirs):
         write_sequence(seq_dir, config, (seed, i), progress=bar)
     bar.close()

@@ -40,6 +40,10 @@ def read_checkpoint(path: PathLike, map_location="cpu") -> Tuple[Dict[str, torch
         # weights_only: a checkpoint cannot run code when it is opened
         obj = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as err:
+        if "Unsupported global" in str(err):  # a pickled Python object: weights_only refused it
+            raise UserError(f"{path!r} is not a plain checkpoint: it holds Python objects that could run code "
+                            "when opened, so it is not loaded. Load it yourself only if you trust it, and save "
+                            "its weights with torch.save({'state_dict': model.state_dict()}, path)") from None
         first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise UserError(f"cannot read {path!r} as a PyTorch checkpoint ({first_line[:200]})") from None
     if not isinstance(obj, dict):

@@ -104,8 +104,6 @@ class Trainer:
         self.dtype = torch.float64 if cfg.float64 else torch.float32
         seed_everything(cfg.seed)
         check_output_folder(cfg.output, cfg.resume)
-        if self.info.is_main:
-            os.makedirs(cfg.output, exist_ok=True)
 
         self.dataset = JointDataset.from_config(cfg.data, "train", img_size=tuple(cfg.input_size),
                                                 augment=cfg.augment, ltrb=cfg.ltrb, seed=cfg.seed,
@@ -135,6 +133,8 @@ class Trainer:
         self.per_process_batch = cfg.batch_size // self.info.world_size
         if len(self.sampler) < self.per_process_batch:
             raise UserError(f"{len(self.dataset)} training images are fewer than one batch of {cfg.batch_size}")
+        if self.info.is_main:  # only once everything loaded: a run that cannot start leaves no folder
+            os.makedirs(cfg.output, exist_ok=True)
 
     # ----- weights ---------------------------------------------------------------------------
     def _load_initial_weights(self, path):

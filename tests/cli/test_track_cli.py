@@ -198,6 +198,7 @@ def bad_checkpoint(path, heads=None, state_dict=None):
     ("no id head", ["lacks the FairMOT head(s) id"]),
     ("output under a file", ["cannot create output folder"]),
     ("bad input size", ["input size 300x200"]),
+    ("weights that could run code", ["is not a plain checkpoint", "could run code", "not loaded"]),
 ])
 def test_bad_input_is_one_line(case, fragments, pets_frames, tracking_weights, tmp_path):
     source, weights, output, extra = pets_frames, tracking_weights, tmp_path / "out", []
@@ -225,6 +226,9 @@ def test_bad_input_is_one_line(case, fragments, pets_frames, tracking_weights, t
         output = tmp_path / "file" / "out"
     elif case == "bad input size":
         extra = ["--input-size", "300x200"]
+    elif case == "weights that could run code":
+        weights = tmp_path / "pickled.pth"
+        torch.save({"state_dict": {}, "extra": ValueError("any Python object")}, weights)
     proc = run_main("track", source, "--weights", weights, "--output", output, *extra)
     assert_one_line_error(proc, *fragments)
     if case != "output under a file":
