@@ -88,3 +88,22 @@ def test_a_device_that_is_no_device_is_one_line_before_torch_loads(tmp_path):
                     ["track", tmp_path, "--weights", tmp_path / "w.pth", "--output", tmp_path / "o"]):
         proc = run_fairmot(*command, "--device", "banana")
         assert_one_line_error(proc, "device 'banana' is not a device", command=command[0])
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the answer on a machine without a GPU")
+def test_check_gpu_says_there_is_nothing_to_check_without_cuda():
+    import subprocess
+    import sys
+
+    from support.data import REPO
+    proc = subprocess.run([sys.executable, f"{REPO}/scripts/check_gpu.py"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("no CUDA GPU visible to torch") and proc.stderr == ""
+
+
+def test_half_precision_needs_a_gpu(tracking_weights):
+    from fairmot.inference.torch_detector import Detector
+    if torch.cuda.is_available():
+        pytest.skip("checks the answer on a machine without a GPU")
+    with pytest.raises(UserError, match="half precision .* needs a CUDA device"):
+        Detector(tracking_weights, (160, 96), device="auto", half=True)

@@ -30,6 +30,7 @@ class Detector(BaseDetector):
         device: "auto", "cpu", "cuda" or "cuda:N".
         conf_thres: keep detections with score > conf_thres (0.4 for MOT16/17, 0.3 for MOT15/20).
         K: heatmap peaks considered per frame.
+        half: run the network in float16 (CUDA only; decoding stays float32).
 
     ``detector(frame)`` returns ``(boxes, embeddings)``: boxes (N, 5) float64 x1, y1, x2, y2, score in
     frame pixels, best first; embeddings (N, D) float32 unit vectors. ``timings`` holds the last
@@ -38,14 +39,19 @@ class Detector(BaseDetector):
 
     def __init__(self, weights: Union[str, os.PathLike, torch.nn.Module],
                  input_size: Union[str, Tuple[int, int]] = (1088, 608), device: str = "auto",
-                 conf_thres: float = 0.4, K: int = 500):
+                 conf_thres: float = 0.4, K: int = 500, half: bool = False):
         super().__init__(input_size, conf_thres)
         self.device = resolve_device(device)
+        if half and self.device.type != "cuda":
+            raise UserError("half precision (float16) needs a CUDA device; on the CPU use float32")
+        self.half = half
         if isinstance(weights, torch.nn.Module):
             self.model = weights.eval()
         else:
             self.model = model_from_checkpoint(weights)
         self.model.to(self.device)
+        if half:
+            self.model.half()
         self.K = K
 
     @property
@@ -55,7 +61,8 @@ class Detector(BaseDetector):
     @torch.inference_mode()
     def forward(self, blob: np.ndarray):
         try:
-            outputs = self.model(torch.from_numpy(blob).unsqueeze(0).to(self.device))
+            x = torch.from_numpy(blob).unsqueeze(0).to(self.device)
+            outputs = self.model(x.half() if self.half else x)
         except (MemoryError, torch.OutOfMemoryError) as err:
             raise UserError(out_of_memory(self.input_size, self.device)) from err
         except RuntimeError as err:  # the CPU allocator's failure is a plain RuntimeError
@@ -68,5 +75,7 @@ class Detector(BaseDetector):
 
     @torch.inference_mode()
     def candidates(self, outputs) -> Tuple[np.ndarray, np.ndarray]:
+        if self.half:
+            outputs = {name: value.float() for name, value in outputs.items()}
         boxes, embeddings = decode(outputs, K=self.K)
         return boxes[0].cpu().numpy(), embeddings[0].float().cpu().numpy()
