@@ -90,6 +90,7 @@ def test_a_device_that_is_no_device_is_one_line_before_torch_loads(tmp_path):
         assert_one_line_error(proc, "device 'banana' is not a device", command=command[0])
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the answer on a machine without a GPU")
 def test_check_gpu_says_there_is_nothing_to_check_without_cuda():
     import subprocess

@@ -47,6 +47,7 @@ def assert_whole_frames(path, first_missing_frame):
     assert frames and max(frames) < first_missing_frame
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("video", [False, True])
 def test_a_full_disk_is_one_line_and_keeps_the_frames_written(video, small_disk, pets40, tracking_weights):
     disk = small_disk("1m" if video else "4k")
