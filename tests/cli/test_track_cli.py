@@ -103,6 +103,10 @@ def test_video_with_a_corrupt_frame(pets_frames, tracking_weights, tmp_path):
 # the signal always arrives at the same point, however fast or busy the machine is
 _SIGNAL_AT_FRAME_3 = """
 import os, signal, sys
+# as in a terminal, whatever this test runs under (a background job starts with SIGINT ignored)
+signal.signal(signal.SIGINT, signal.default_int_handler)
+signal.signal(signal.SIGTERM, signal.SIG_DFL)
+signal.signal(signal.SIGHUP, signal.SIG_DFL)
 from fairmot.cli import main
 from fairmot.inference import torch_detector
 forward, calls = torch_detector.Detector.forward, []
