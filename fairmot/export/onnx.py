@@ -121,13 +121,28 @@ def export_onnx(model, path, input_size=(1088, 608), opset=DEFAULT_OPSET, K=500,
 
 
 def read_metadata(session):
-    """metadata_props of an onnxruntime InferenceSession as a dict, with input_size as (width, height)."""
+    """metadata_props of an onnxruntime InferenceSession as a dict, with input_size as (width, height),
+    heads as a dict and topk as an int; UserError for a model whose metadata or interface is not
+    that of ``fairmot export`` (malformed values, other inputs or outputs)."""
     meta = dict(session.get_modelmeta().custom_metadata_map)
     if "input_size" not in meta or "stride" not in meta:
         raise UserError("this ONNX model was not exported by 'fairmot export' (no input_size/stride metadata)")
-    width, height = (int(v) for v in meta["input_size"].split("x"))
-    meta["input_size"] = (width, height)
-    meta["heads"] = json.loads(meta.get("heads", "{}"))
+    try:
+        width, height = (int(v) for v in meta["input_size"].split("x"))
+        heads = json.loads(meta.get("heads", "{}"))
+        topk = int(meta.get("topk", "500"))
+        if not (isinstance(heads, dict) and width > 0 and height > 0 and topk > 0):
+            raise ValueError
+    except (ValueError, TypeError):
+        raise UserError("this ONNX model's fairmot metadata is malformed (input_size "
+                        f"{meta.get('input_size')!r}, heads {meta.get('heads')!r}, topk {meta.get('topk')!r}): "
+                        "export it again with 'fairmot export'") from None
+    inputs = [i.name for i in session.get_inputs()]
+    outputs = [o.name for o in session.get_outputs()]
+    if inputs != [INPUT_NAME] or not set(OUTPUT_NAMES) <= set(outputs):
+        raise UserError(f"this ONNX model takes {inputs} and returns {outputs}; a 'fairmot export' model "
+                        f"takes [{INPUT_NAME!r}] and returns {list(OUTPUT_NAMES)}: export it again")
+    meta.update(input_size=(width, height), heads=heads, topk=str(topk))
     return meta
 
 

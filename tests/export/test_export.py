@@ -1,5 +1,6 @@
 """ONNX export: the export-time deformable convolution, the exported graph, OnnxDetector, the CLI."""
 import os
+import re
 import subprocess
 import sys
 
@@ -222,3 +223,43 @@ def test_cli_export_rejects_bad_options(resdcn, tmp_path, capsys, args, message)
     err = capsys.readouterr().err
     assert err.strip().count("\n") == 0 and message in err, err
     assert not output.exists()
+
+
+def _relabelled(resdcn, tmp_path, edit):
+    """A copy of the exported model with its metadata or graph changed by ``edit(proto)``."""
+    path = resdcn[2]
+    proto = onnx.load(path)
+    edit(proto)
+    out = tmp_path / "edited.onnx"
+    onnx.save(proto, str(out))
+    return out
+
+
+def _set_metadata(key, value):
+    def edit(proto):
+        for prop in proto.metadata_props:
+            if prop.key == key:
+                prop.value = value
+    return edit
+
+
+def _rename_output(old, new):
+    def edit(proto):
+        for node in proto.graph.node:
+            node.output[:] = [new if o == old else o for o in node.output]
+        for output in proto.graph.output:
+            if output.name == old:
+                output.name = new
+    return edit
+
+
+@pytest.mark.parametrize("edit, fragment", [
+    (_set_metadata("input_size", "wide"), "metadata is malformed"),
+    (_set_metadata("heads", "{not json"), "metadata is malformed"),
+    (_set_metadata("topk", "-3"), "metadata is malformed"),
+    (_rename_output("scores", "logits"), "returns ['logits'"),
+])
+def test_onnx_models_with_fairmot_metadata_but_another_interface(edit, fragment, resdcn, tmp_path):
+    path = _relabelled(resdcn, tmp_path, edit)
+    with pytest.raises(UserError, match=re.escape(fragment)):
+        OnnxDetector(str(path))
