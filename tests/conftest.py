@@ -4,7 +4,7 @@ import shutil
 
 import pytest
 
-from support.data import MISSING_SHARED, SHARED
+from support.data import MISSING_SHARED, SHARED, copy_pets_frames
 
 
 @pytest.fixture(scope="session")
@@ -18,11 +18,7 @@ def shared_data():
 @pytest.fixture(scope="session")
 def pets_frames(shared_data, tmp_path_factory):
     """A folder with the first 8 PETS09-S2L1 frames (480x360) as plain images."""
-    folder = tmp_path_factory.mktemp("pets") / "pets8"
-    folder.mkdir()
-    for i in range(1, 9):
-        shutil.copy(os.path.join(shared_data, "PETS09-S2L1", "img1", f"{i:06d}.jpg"), folder)
-    return folder
+    return copy_pets_frames(tmp_path_factory.mktemp("pets") / "pets8", 8)
 
 
 @pytest.fixture(scope="session")

@@ -2,13 +2,13 @@
 
 The disk is a small tmpfs mounted for the test (root only; skipped where mounting is refused)."""
 import os
-import shutil
 import subprocess
 
 import pytest
 
 from fairmot.datasets.mot_format import load_mot_rows
 from support.cli import assert_one_line_error, run_main
+from support.data import copy_pets_frames
 
 
 @pytest.fixture
@@ -33,11 +33,7 @@ def small_disk(tmp_path):
 
 @pytest.fixture(scope="module")
 def pets40(shared_data, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("pets40") / "pets40"
-    folder.mkdir()
-    for i in range(1, 41):
-        shutil.copy(os.path.join(shared_data, "PETS09-S2L1", "img1", f"{i:06d}.jpg"), folder)
-    return folder
+    return copy_pets_frames(tmp_path_factory.mktemp("pets40") / "pets40", 40)
 
 
 def assert_whole_frames(path, first_missing_frame):

@@ -19,6 +19,15 @@ MISSING_SHARED = f"shared data not found at {SHARED} (set FAIRMOT_SHARED_DATA to
 requires_shared = pytest.mark.skipif(not os.path.isdir(SHARED), reason=MISSING_SHARED)
 
 
+def copy_pets_frames(folder, count):
+    """``folder`` (created) holding the first ``count`` PETS09-S2L1 frames (480x360) as plain images."""
+    import shutil
+    os.makedirs(folder)
+    for i in range(1, count + 1):
+        shutil.copy(os.path.join(PETS, "img1", f"{i:06d}.jpg"), folder)
+    return folder
+
+
 def write_jde_dataset(root, name, labels_per_image, size=(160, 96)):
     """A tiny JDE dataset under ``root``: flat-grey images ``images/<name>/NNN.jpg`` with the
     given label rows (``class id xc yc w h`` lists); returns the list file path."""
