@@ -54,6 +54,7 @@ class TrackingSummary:
     interrupted: bool = False
     signal_name: str = "SIGINT"   # what stopped an interrupted run
     kept_partial: list = field(default_factory=list)  # staged files kept beside an earlier result
+    damage: list = field(default_factory=list)  # damaged data the source still handed out
 
     @property
     def tracks(self):
@@ -81,6 +82,8 @@ class TrackingSummary:
             lines.append(f"  results: {self.result_path}")
         if self.video_path:
             lines.append(f"  video:   {self.video_path}")
+        for message in self.damage:
+            lines.append(f"  warning: {message}")
         for path in self.kept_partial:
             lines.append(f"  partial: {path} (the earlier complete result was left as it was)")
         return "\n".join(lines)
@@ -165,6 +168,7 @@ def track_source(source: FrameSource, detector: BaseDetector, tracker: JDETracke
         finally:
             summary.wall += time.perf_counter() - start
             summary.skipped = source.skipped
+            summary.damage = list(getattr(source, "damage", []))
     return summary
 
 

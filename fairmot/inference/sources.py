@@ -40,6 +40,18 @@ def _natural_key(name):
     return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
 
 
+def _truncated_jpeg(path):
+    """A JPEG file that does not end with its end-of-image marker (FF D9): cut short."""
+    if not path.lower().endswith((".jpg", ".jpeg")):
+        return False
+    try:
+        with open(path, "rb") as f:
+            f.seek(-2, os.SEEK_END)
+            return f.read(2) != b"\xff\xd9"
+    except OSError:
+        return False
+
+
 class FrameSource:
     """Base class: ``name``, ``fps``, ``size``, ``length``, ``skipped``; iterate for frames."""
 
@@ -50,6 +62,12 @@ class FrameSource:
 
     def __init__(self):
         self.skipped = 0
+        self.damage = []  # frames used although damaged, and a stream shorter than announced
+
+    def _damaged(self, message):
+        """Damaged data that was still used (the run goes on): a warning now, a line in the summary."""
+        self.damage.append(message)
+        logger.warning(message)
 
     def __iter__(self) -> Iterator[Tuple[int, np.ndarray]]:
         raise NotImplementedError
@@ -101,6 +119,8 @@ class ImageSequenceSource(FrameSource):
             if frame is None:
                 self._skip(f"frame {index}: cannot read image {path}; skipped")
                 continue
+            if _truncated_jpeg(path):
+                self._damaged(f"frame {index}: {path} is truncated (part of it decodes grey); tracked as it is")
             yield index, frame
 
 
@@ -155,6 +175,9 @@ class VideoSource(FrameSource):
                     position = capture.get(cv2.CAP_PROP_POS_FRAMES)
                     if pending >= MAX_CONSECUTIVE_READ_FAILURES or (
                             self.header_length and position >= self.header_length):
+                        if index < self.header_length:
+                            self._damaged(f"{self.path} ended after frame {index} although its header "
+                                          f"announces {self.header_length} frames")
                         return
                     continue
             for _ in range(pending):  # failures followed by a good frame: corrupt frames
@@ -218,6 +241,14 @@ class FrameRange(FrameSource):
     def path(self):
         """The file being read, where the wrapped source has one (a video)."""
         return getattr(self.source, "path", None)
+
+    @property
+    def damage(self):
+        return self.source.damage
+
+    @damage.setter
+    def damage(self, value):  # FrameSource.__init__ sets it; the wrapped source keeps the list
+        pass
 
     @property
     def skipped(self):

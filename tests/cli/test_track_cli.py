@@ -5,6 +5,7 @@ at 160x96, on PETS09-S2L1 frames: the detections mean nothing, the files and the
 """
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -313,3 +314,15 @@ def test_onnxruntime_backend_tracks_like_pytorch(pets_frames, tracking_weights, 
     wrong_size = fairmot("track", pets_frames, "--weights", onnx_path, "--backend", "onnxruntime",
                          "--input-size", "320x192", "--output", tmp_path / "x")
     assert_one_line_error(wrong_size, "exported for input size 160x96")
+
+
+def test_damaged_frames_are_named_in_the_summary(pets_frames, tracking_weights, tmp_path):
+    folder = tmp_path / "frames"
+    shutil.copytree(pets_frames, folder)
+    data = (folder / "000004.jpg").read_bytes()
+    (folder / "000004.jpg").write_bytes(data[: len(data) // 2])
+    proc = track_here(folder, tracking_weights, tmp_path / "out", "--no-video")
+    assert proc.returncode == 0, proc.stderr
+    assert "frames: 8 frames in" in proc.stdout
+    assert f"  warning: frame 4: {folder / '000004.jpg'} is truncated" in proc.stdout
+    assert "fairmot track: warning: frame 4" in proc.stderr

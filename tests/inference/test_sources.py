@@ -12,7 +12,7 @@ from fairmot.inference.drawing import TrackDrawer, id_color
 from fairmot.inference.sources import ImageSequenceSource, VideoSource, open_source
 from fairmot.inference.video_writer import VideoWriter
 from support.data import requires_shared
-from support.video import corrupt_avi_frame, write_video
+from support.video import avi_frame_chunks, corrupt_avi_frame, write_video
 
 pytestmark = requires_shared
 
@@ -135,3 +135,24 @@ def test_frame_range_keeps_the_source_frame_numbers(shared_data):
     assert [index for index, _ in source] == [401, 402, 403, 404]
     with pytest.raises(UserError, match="empty"):
         open_source(f"{shared_data}/PETS09-S2L1", start_frame=10, end_frame=9)
+
+
+def test_damaged_data_that_is_still_used_is_reported(pets_frames, tmp_path):
+    folder = tmp_path / "frames"
+    shutil.copytree(pets_frames, folder)
+    data = (folder / "000004.jpg").read_bytes()
+    (folder / "000004.jpg").write_bytes(data[: len(data) // 2])  # cut short, as an interrupted copy
+    source = open_source(folder)
+    assert [i for i, _ in source] == list(range(1, 9))  # still decoded (part of it grey) and tracked
+    assert len(source.damage) == 1 and "000004.jpg is truncated" in source.damage[0]
+
+
+def test_a_video_shorter_than_its_header_says_is_reported(pets_frames, tmp_path):
+    video = write_video(tmp_path / "walk.avi", sorted(pets_frames.iterdir()))
+    chunks = avi_frame_chunks(video)
+    data = video.read_bytes()
+    (tmp_path / "cut.avi").write_bytes(data[: chunks[5][0] - 8])  # frames 6-8 lost, header still says 8
+    source = open_source(tmp_path / "cut.avi")
+    assert source.header_length == 8
+    assert [i for i, _ in source] == [1, 2, 3, 4, 5]
+    assert source.damage == [f"{tmp_path / 'cut.avi'} ended after frame 5 although its header announces 8 frames"]
