@@ -4,7 +4,6 @@ import argparse
 from fairmot.errors import UserError
 
 BACKENDS = ("torch", "onnxruntime")
-DEFAULT_INPUT_SIZE = (1088, 608)
 
 
 def add_tracking_arguments(parser: argparse.ArgumentParser, weights_required: bool = True,
@@ -61,9 +60,7 @@ def build_detector(args):
     if str(args.weights).lower().endswith(".onnx"):
         raise UserError(f"{args.weights} is an ONNX model: run it with --backend onnxruntime")
     from fairmot.inference.torch_detector import Detector
-    from fairmot.models import recorded_input_size
-    input_size = (parse_input_size(args.input_size) if args.input_size
-                  else recorded_input_size(args.weights, DEFAULT_INPUT_SIZE))
+    input_size = parse_input_size(args.input_size) if args.input_size else None  # None: the trained size
     return Detector(args.weights, input_size=input_size, device=args.device, conf_thres=args.conf_thres)
 
 

@@ -144,7 +144,7 @@ def track_source(source: FrameSource, detector: BaseDetector, tracker: JDETracke
                     if results is not None:
                         results.write_frame(index, ((t.track_id, t.tlwh, t.score) for t in tracks))
                     if video is not None:
-                        video.write(drawer.draw(frame, tracks, index))
+                        video.write(drawer.draw(frame, tracks, index), check_space=False)
                 except OSError as err:
                     raise UserError(f"cannot write the outputs of frame {index} ({err.strerror or err}): "
                                     f"{summary.frames} frames written before are kept") from None

@@ -14,6 +14,8 @@ from fairmot.models import model_from_checkpoint
 from .decoding import decode
 from .detector import BaseDetector
 
+DEFAULT_INPUT_SIZE = (1088, 608)  # FairMOT's
+
 
 def out_of_memory(input_size, device) -> str:
     return (f"not enough memory for the network at input size {input_size[0]}x{input_size[1]} on {device}: "
@@ -26,7 +28,8 @@ class Detector(BaseDetector):
     Args:
         weights: checkpoint path (architecture and heads read from it) or a built model.
         input_size: network input (width, height) or "WxH"; 1088x608 as the original, 864x480 and
-            576x320 trade accuracy for speed.
+            576x320 trade accuracy for speed. None: the size the checkpoint was trained at (recorded
+            by ``fairmot train``), else 1088x608.
         device: "auto", "cpu", "cuda" or "cuda:N".
         conf_thres: keep detections with score > conf_thres (0.4 for MOT16/17, 0.3 for MOT15/20).
         K: heatmap peaks considered per frame.
@@ -38,17 +41,19 @@ class Detector(BaseDetector):
     """
 
     def __init__(self, weights: Union[str, os.PathLike, torch.nn.Module],
-                 input_size: Union[str, Tuple[int, int]] = (1088, 608), device: str = "auto",
+                 input_size: Union[None, str, Tuple[int, int]] = (1088, 608), device: str = "auto",
                  conf_thres: float = 0.4, K: int = 500, half: bool = False):
-        super().__init__(input_size, conf_thres)
-        self.device = resolve_device(device)
-        if half and self.device.type != "cuda":
+        device = resolve_device(device)
+        if half and device.type != "cuda":
             raise UserError("half precision (float16) needs a CUDA device; on the CPU use float32")
-        self.half = half
         if isinstance(weights, torch.nn.Module):
             self.model = weights.eval()
         else:
             self.model = model_from_checkpoint(weights)
+        if input_size is None:
+            input_size = getattr(self.model, "trained_input_size", None) or DEFAULT_INPUT_SIZE
+        super().__init__(input_size, conf_thres)
+        self.device, self.half = device, half
         self.model.to(self.device)
         if half:
             self.model.half()

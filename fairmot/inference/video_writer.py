@@ -56,10 +56,12 @@ class VideoWriter:
             raise UserError(f"cannot write video {path} ({FOURCC[ext]} at {self.size[0]}x"
                             f"{self.size[1]}, {fps:g} fps): is the folder writable?")
 
-    def write(self, frame: np.ndarray) -> None:
-        """Add a frame; OSError (ENOSPC) instead when the disk is (nearly) full."""
+    def write(self, frame: np.ndarray, check_space: bool = True) -> None:
+        """Add a frame; OSError (ENOSPC) instead when the disk is (nearly) full (``check_space=False``:
+        the caller has just called :meth:`check_space`)."""
         cv2 = self._cv2
-        self.check_space()
+        if check_space:
+            self.check_space()
         if (frame.shape[1], frame.shape[0]) != self.size:
             frame = cv2.resize(frame, self.size, interpolation=cv2.INTER_AREA)
         self._writer.write(frame)

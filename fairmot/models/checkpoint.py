@@ -178,11 +178,14 @@ def check_head_channels(heads):
 
 
 def model_from_checkpoint(path: PathLike, map_location="cpu") -> torch.nn.Module:
-    """Build the network a checkpoint describes and load it strictly; returns the model in eval mode."""
+    """Build the network a checkpoint describes and load it strictly; returns the model in eval mode,
+    with ``trained_input_size`` (width, height) when ``fairmot train`` recorded one, else None."""
     state_dict, meta = read_checkpoint(path, map_location=map_location)
     arch, heads, head_conv = infer_model_config(state_dict, meta)
     model = create_model(arch, heads, head_conv)
     load_state_dict_checked(model, state_dict, strict=True, source=repr(path))
+    size = (meta.get("config") or {}).get("input_size")
+    model.trained_input_size = tuple(size) if size else None
     return model.eval()
 
 

@@ -22,3 +22,10 @@ def test_records_are_found_by_name():
     assert RECORDS["fairmot_dla34"].path is None  # not shipped: the user brings the file
     with pytest.raises(ValueError, match="no weights called 'nope'"):
         get_weights("nope")
+
+
+def test_a_detector_runs_at_the_trained_size_unless_told_otherwise(tracking_weights):
+    from fairmot.inference.torch_detector import Detector
+    assert Detector(DEMO_RESDCN18W32_SYNTH.path, None, device="cpu").input_size == DEMO_RESDCN18W32_SYNTH.input_size
+    assert Detector(tracking_weights, None, device="cpu").input_size == (1088, 608)  # nothing recorded
+    assert Detector(DEMO_RESDCN18W32_SYNTH.path, "320x192", device="cpu").input_size == (320, 192)
