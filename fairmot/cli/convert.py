@@ -6,6 +6,8 @@ training reads. Converting several datasets into one folder adds them all to its
 """
 from fairmot.utils.parsing import parse_frame_range
 
+ON_INTERRUPT = "the unfinished conversion was removed; earlier datasets in --out are unchanged"
+
 
 def add_parser(subparsers):
     parser = subparsers.add_parser("convert", help="convert MOTChallenge / CrowdHuman / COCO "

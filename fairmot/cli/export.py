@@ -13,6 +13,9 @@ MIN_OPSET = 16
 DEFAULT_OPSET = 17
 
 
+ON_INTERRUPT = "nothing was written"
+
+
 def add_parser(subparsers):
     parser = subparsers.add_parser(
         "export", help="export a checkpoint to ONNX (network + peak extraction + top-K in the graph)",

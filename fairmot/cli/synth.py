@@ -6,6 +6,8 @@ held out).
 """
 from fairmot.datasets.synth_config import SynthConfig
 
+ON_INTERRUPT = "the unfinished dataset was removed"
+
 
 def add_parser(subparsers):
     defaults = SynthConfig()

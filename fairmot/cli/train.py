@@ -35,6 +35,9 @@ def check_options(args):
         raise UserError(f"--lr-step {args.lr_step!r}: epochs count from 1")
 
 
+ON_INTERRUPT = "checkpoints saved so far are kept"
+
+
 def add_parser(subparsers):
     p = subparsers.add_parser(
         "train", help="train a FairMOT network on JDE-format data",

@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import threading
 import time
 from dataclasses import dataclass, field
 from typing import Optional
@@ -25,6 +24,7 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 from fairmot.datasets.mot_format import MotResultWriter
 from fairmot.errors import UserError
 from fairmot.trackers import JDETracker, filter_tracks
+from fairmot.utils.stop_signals import Interrupted, StopAtSafePoint
 
 from .detector import BaseDetector
 from .drawing import TrackDrawer
@@ -89,14 +89,13 @@ class TrackingSummary:
         return "\n".join(lines)
 
 
-class TrackingInterrupted(KeyboardInterrupt):
+class TrackingInterrupted(Interrupted):
     """Ctrl-C, SIGTERM or SIGHUP during :func:`track_source`; ``summary`` holds what was done (and
     written) so far, ``signum`` the signal (the process should exit with 128 + signum)."""
 
     def __init__(self, summary, signum=signal.SIGINT):
-        super().__init__(f"interrupted after {summary.frames} frames")
+        super().__init__(signum, f"interrupted after {summary.frames} frames")
         self.summary = summary
-        self.signum = int(signum)
 
 
 def detection_threshold(tracker):
@@ -131,7 +130,7 @@ def track_source(source: FrameSource, detector: BaseDetector, tracker: JDETracke
     # warnings (corrupt frames) go through tqdm.write so that they do not break the bar
     redirect = contextlib.nullcontext() if bar.disable else logging_redirect_tqdm()
     start = time.perf_counter()
-    with bar, redirect, _StopAtFrameEnd() as stop:
+    with bar, redirect, StopAtSafePoint() as stop:
         try:
             for index, frame, t_read in _timed(source):
                 boxes, embeddings = detector(frame)
@@ -170,37 +169,6 @@ def track_source(source: FrameSource, detector: BaseDetector, tracker: JDETracke
             summary.skipped = source.skipped
             summary.damage = list(getattr(source, "damage", []))
     return summary
-
-
-# what `kill`, `timeout`, a closed terminal and a container stop send: handled like Ctrl-C
-_STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
-
-
-class _StopAtFrameEnd:
-    """While active, a first SIGINT/SIGTERM/SIGHUP only sets ``requested`` (the loop stops once
-    the frame's outputs are all written, so results and video hold the same frames); a second
-    one stops at once. Only for signals whose default handling is in place, in the main thread."""
-
-    def __enter__(self):
-        self.requested = False
-        self.signum = signal.SIGINT
-        self._previous = {}
-        if threading.current_thread() is threading.main_thread():
-            for signum in _STOP_SIGNALS:
-                default = signal.default_int_handler if signum == signal.SIGINT else signal.SIG_DFL
-                if signal.getsignal(signum) is default:
-                    self._previous[signum] = signal.signal(signum, self._handle)
-        return self
-
-    def _handle(self, signum, frame):
-        if self.requested:
-            raise KeyboardInterrupt
-        self.requested, self.signum = True, signum
-
-    def __exit__(self, *exc):
-        for signum, previous in self._previous.items():
-            signal.signal(signum, previous)
-        return False
 
 
 def _timed(frames):

@@ -81,3 +81,28 @@ def test_random_model_writes_a_checkpoint_that_tracks_and_never_overwrites(tmp_p
     bad = run_main("random-model", tmp_path / "x.pth", "--arch", "vgg")
     assert_one_line_error(bad, "unknown architecture 'vgg'", command="random-model")
     assert not (tmp_path / "x.pth").exists()
+
+
+@pytest.mark.parametrize("failure, code, line", [
+    (OSError(28, "No space left on device", "/data/out/clip.txt"), 2,
+     "fairmot synth: error: cannot use /data/out/clip.txt: No space left on device"),
+    (MemoryError(), 2, "fairmot synth: error: out of memory: use a smaller --input-size, batch or model"),
+    (KeyError("boxes"), 1, "fairmot synth: internal error: KeyError: 'boxes' (a bug in fairmot: run again "
+                           "with FAIRMOT_DEBUG=1 for the traceback and report it)"),
+])
+def test_failures_nobody_foresaw_are_one_line(failure, code, line, monkeypatch, tmp_path):
+    """What escapes every command's own checks still reaches the user as one line, never a traceback;
+    FAIRMOT_DEBUG=1 shows the traceback of a bug to whoever fixes it."""
+    from fairmot.cli import synth
+
+    def fail(args):
+        raise failure
+
+    monkeypatch.setattr(synth, "run", fail)
+    monkeypatch.delenv("FAIRMOT_DEBUG", raising=False)
+    proc = run_main("synth", tmp_path / "out")
+    assert proc.returncode == code and proc.stderr.splitlines() == [line]
+    if code == 1:
+        monkeypatch.setenv("FAIRMOT_DEBUG", "1")
+        with pytest.raises(KeyError):
+            run_main("synth", tmp_path / "out")
