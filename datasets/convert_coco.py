@@ -67,21 +67,21 @@ def convert_coco(annotations_path, images_dir, out_dir, name="coco", category="p
         else:
             boxes_by_image[ann["image_id"]].append(_bbox(ann, annotations_path))
 
-    writer = JdeWriter(out_dir, name)
-    writer.link_images(images_dir, name, copy=copy_images)
-    listed = []
-    for image in tqdm(coco["images"], desc=f"convert {name}", unit="img", disable=not progress or None):
-        boxes = boxes_by_image.get(image["id"])
-        if not boxes:
-            continue
-        labels, kept = tlwh_to_label_rows(boxes, [-1] * len(boxes), image["width"], image["height"])
-        summary.drop("centre outside the image", (~kept).sum())
-        if not len(labels):
-            continue
-        rel = f"{name}/{image['file_name']}"
-        if not os.path.isfile(os.path.join(images_dir, image["file_name"])):
-            raise UserError(f"image {os.path.join(images_dir, image['file_name'])} is missing")
-        writer.write_labels(rel, labels)
-        listed.append(rel)
-        summary.boxes_kept += len(labels)
-    return writer.write_splits(summary, {"train": listed})
+    with JdeWriter(out_dir, name) as writer:
+        writer.link_images(images_dir, name, copy=copy_images)
+        listed = []
+        for image in tqdm(coco["images"], desc=f"convert {name}", unit="img", disable=not progress or None):
+            boxes = boxes_by_image.get(image["id"])
+            if not boxes:
+                continue
+            labels, kept = tlwh_to_label_rows(boxes, [-1] * len(boxes), image["width"], image["height"])
+            summary.drop("centre outside the image", (~kept).sum())
+            if not len(labels):
+                continue
+            rel = f"{name}/{image['file_name']}"
+            if not os.path.isfile(os.path.join(images_dir, image["file_name"])):
+                raise UserError(f"image {os.path.join(images_dir, image['file_name'])} is missing")
+            writer.write_labels(rel, labels)
+            listed.append(rel)
+            summary.boxes_kept += len(labels)
+        return writer.write_splits(summary, {"train": listed})

@@ -45,32 +45,32 @@ def convert_crowdhuman(odgt_path, images_dir, out_dir, name="crowdhuman", copy_i
     """Write labels for every record of ``odgt_path`` whose image ``<ID>.jpg`` is in
     ``images_dir``; ids count up from 0 over the kept boxes. Returns a ConversionSummary."""
     records = read_odgt(odgt_path)
-    writer = JdeWriter(out_dir, name)
-    writer.link_images(images_dir, name, copy=copy_images)
-    summary = ConversionSummary(name)
-    listed = []
-    next_id = 0
-    for record in tqdm(records, desc=f"convert {name}", unit="img", disable=not progress or None):
-        file_name = f"{record['ID']}.jpg"
-        img = cv2.imread(os.path.join(images_dir, file_name),
-                         cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION)
-        if img is None:
-            raise UserError(f"image {os.path.join(images_dir, file_name)} of record "
-                            f"{record['ID']} is missing or unreadable")
-        height, width = img.shape[:2]
-        boxes = []
-        for box in record["gtboxes"]:
-            if box.get("tag") != "person":
-                summary.drop("not tagged person", 1)
-            elif _is_ignored(box):
-                summary.drop("ignore flag", 1)
-            else:
-                boxes.append(box["fbox"])
-        labels, kept = tlwh_to_label_rows(boxes, [0] * len(boxes), width, height)
-        summary.drop("centre outside the image", (~kept).sum())
-        labels[:, 1] = range(next_id, next_id + len(labels))  # consecutive over kept boxes
-        next_id += len(labels)
-        writer.write_labels(f"{name}/{file_name}", labels)
-        listed.append(f"{name}/{file_name}")
-    summary.boxes_kept = summary.identities = next_id
-    return writer.write_splits(summary, {"train": listed})
+    with JdeWriter(out_dir, name) as writer:
+        writer.link_images(images_dir, name, copy=copy_images)
+        summary = ConversionSummary(name)
+        listed = []
+        next_id = 0
+        for record in tqdm(records, desc=f"convert {name}", unit="img", disable=not progress or None):
+            file_name = f"{record['ID']}.jpg"
+            img = cv2.imread(os.path.join(images_dir, file_name),
+                             cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION)
+            if img is None:
+                raise UserError(f"image {os.path.join(images_dir, file_name)} of record "
+                                f"{record['ID']} is missing or unreadable")
+            height, width = img.shape[:2]
+            boxes = []
+            for box in record["gtboxes"]:
+                if box.get("tag") != "person":
+                    summary.drop("not tagged person", 1)
+                elif _is_ignored(box):
+                    summary.drop("ignore flag", 1)
+                else:
+                    boxes.append(box["fbox"])
+            labels, kept = tlwh_to_label_rows(boxes, [0] * len(boxes), width, height)
+            summary.drop("centre outside the image", (~kept).sum())
+            labels[:, 1] = range(next_id, next_id + len(labels))  # consecutive over kept boxes
+            next_id += len(labels)
+            writer.write_labels(f"{name}/{file_name}", labels)
+            listed.append(f"{name}/{file_name}")
+        summary.boxes_kept = summary.identities = next_id
+        return writer.write_splits(summary, {"train": listed})

@@ -172,36 +172,36 @@ def convert_mot(parts, out_dir, name, gt_format="auto", min_visibility=0.0, labe
         for part in parts:
             _check_frames(part, sequences[part.seq_dir][0])
 
-    writer = JdeWriter(out_dir, name)
-    split_images = {}
-    written = set()
-    total = sum(p.last - p.first + 1 for p in parts)
-    bar = tqdm(total=total, desc=f"convert {name}", unit="frame", disable=not progress or None)
-    for d, seq_name in zip(seq_dirs, seq_names):
-        info, rows = sequences[d]
+    with JdeWriter(out_dir, name) as writer:
+        split_images = {}
+        written = set()
+        total = sum(p.last - p.first + 1 for p in parts)
+        bar = tqdm(total=total, desc=f"convert {name}", unit="frame", disable=not progress or None)
+        for d, seq_name in zip(seq_dirs, seq_names):
+            info, rows = sequences[d]
+            if not labels_only:
+                writer.link_images(os.path.join(d, info["im_dir"]), f"{seq_name}/{info['im_dir']}",
+                                   copy=copy_images)
+            by_frame = split_by_frame(in_parts[d])
+            for part in (p for p in parts if p.seq_dir == d):
+                listed = split_images.setdefault(part.split, [])
+                for frame in range(part.first, part.last + 1):
+                    bar.update()
+                    rel = f"{seq_name}/{info['im_dir']}/{frame:06d}{info['im_ext']}"
+                    listed.append(rel)
+                    if rel in written:
+                        continue
+                    written.add(rel)
+                    frame_rows = by_frame.get(frame, np.zeros((0, 10)))
+                    ids = [new_ids[d, int(i)] for i in frame_rows[:, 1]]
+                    labels, kept = tlwh_to_label_rows(frame_rows[:, 2:6], ids,
+                                                      info["width"], info["height"])
+                    summary.drop("centre outside the image", (~kept).sum())
+                    summary.boxes_kept += len(labels)
+                    writer.write_labels(rel, labels)
+        bar.close()
         if not labels_only:
-            writer.link_images(os.path.join(d, info["im_dir"]), f"{seq_name}/{info['im_dir']}",
-                               copy=copy_images)
-        by_frame = split_by_frame(in_parts[d])
-        for part in (p for p in parts if p.seq_dir == d):
-            listed = split_images.setdefault(part.split, [])
-            for frame in range(part.first, part.last + 1):
-                bar.update()
-                rel = f"{seq_name}/{info['im_dir']}/{frame:06d}{info['im_ext']}"
-                listed.append(rel)
-                if rel in written:
-                    continue
-                written.add(rel)
-                frame_rows = by_frame.get(frame, np.zeros((0, 10)))
-                ids = [new_ids[d, int(i)] for i in frame_rows[:, 1]]
-                labels, kept = tlwh_to_label_rows(frame_rows[:, 2:6], ids,
-                                                  info["width"], info["height"])
-                summary.drop("centre outside the image", (~kept).sum())
-                summary.boxes_kept += len(labels)
-                writer.write_labels(rel, labels)
-    bar.close()
-    if not labels_only:
-        writer.write_splits(summary, split_images)
-    else:
-        summary.images = {split: len(v) for split, v in split_images.items()}
-    return summary
+            writer.write_splits(summary, split_images)
+        else:
+            summary.images = {split: len(v) for split, v in split_images.items()}
+        return summary

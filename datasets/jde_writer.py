@@ -34,13 +34,54 @@ def check_new_dataset(out_dir, name):
 
 
 class JdeWriter:
-    """Writes into ``out_dir``; every path given to it is relative to ``out_dir/images``."""
+    """Writes into ``out_dir``; every path given to it is relative to ``out_dir/images``.
+
+    Used as ``with JdeWriter(out_dir, name) as writer:``, a conversion that fails or is interrupted
+    removes every file, link and folder it created (a half dataset is of no use, and data.json is
+    only updated at the very end), and nothing that was there before.
+    """
 
     def __init__(self, out_dir, name=None):
         self.out_dir = os.path.abspath(out_dir)
         if name is not None:
             check_new_dataset(self.out_dir, name)
-        os.makedirs(self.out_dir, exist_ok=True)
+        self.created = []  # paths this writer made, in order
+        self._makedirs(self.out_dir)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None:
+            self.discard()
+        return False
+
+    def _makedirs(self, path):
+        missing = []
+        while path and not os.path.lexists(path):
+            missing.append(path)
+            path = os.path.dirname(path)
+        for folder in reversed(missing):
+            os.mkdir(folder)
+            self.created.append(folder)
+
+    def _new_file(self, path):
+        self._makedirs(os.path.dirname(path))
+        if not os.path.lexists(path):
+            self.created.append(path)
+        return path
+
+    def discard(self):
+        """Remove what this writer created, newest first; folders only once empty."""
+        for path in reversed(self.created):
+            try:
+                if os.path.islink(path) or os.path.isfile(path):
+                    os.remove(path)
+                elif os.path.isdir(path):
+                    os.rmdir(path)
+            except OSError:
+                pass  # not empty (something else wrote there) or already gone: left
+        self.created = []
 
     def link_images(self, source_dir, rel_dir, copy=False):
         """Make ``images/<rel_dir>`` show the images of ``source_dir`` without copying them.
@@ -53,26 +94,30 @@ class JdeWriter:
         if not os.path.isdir(source_dir):
             raise UserError(f"image folder {source_dir} not found")
         dest = os.path.join(self.out_dir, IMAGES_DIR, rel_dir)
-        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        self._makedirs(os.path.dirname(dest))
         if copy:
-            shutil.copytree(source_dir, dest, dirs_exist_ok=True)
+            if not os.path.lexists(dest):
+                self._makedirs(dest)
+            for root, _, names in os.walk(source_dir):
+                folder = os.path.join(dest, os.path.relpath(root, source_dir))
+                self._makedirs(folder)
+                for file_name in names:
+                    shutil.copy2(os.path.join(root, file_name), self._new_file(os.path.join(folder, file_name)))
             return dest
         inside = os.path.commonpath([source_dir, self.out_dir]) == self.out_dir
         target = os.path.relpath(source_dir, os.path.dirname(dest)) if inside else source_dir
-        if os.path.islink(dest):
+        if os.path.lexists(dest):
             if os.path.realpath(dest) == os.path.realpath(source_dir):
-                return dest
-            os.remove(dest)  # a link this writer made for an earlier conversion
-        elif os.path.exists(dest):
-            if os.path.realpath(dest) == os.path.realpath(source_dir):
-                return dest
-            raise UserError(f"{dest} already exists and is not a link to {source_dir}: "
-                            f"choose another output folder")
+                return dest  # an earlier conversion of the same images
+            # re-pointing it would change the images of the dataset that made it
+            raise UserError(f"{dest} already exists and is not a link to {source_dir} (an earlier "
+                            "conversion's images): choose another --out folder")
         try:
             os.symlink(target, dest, target_is_directory=True)
         except OSError as err:
             raise UserError(f"cannot link {dest} -> {source_dir} ({err}); "
                             f"pass --copy-images to copy the images instead") from None
+        self.created.append(dest)
         return dest
 
     def list_entry(self, rel_image):
@@ -83,15 +128,14 @@ class JdeWriter:
         """Write the label file of ``images/<rel_image>`` from rows ``class id xc yc w h``
         (an empty file when there are none)."""
         stem = os.path.splitext(rel_image)[0]
-        path = os.path.join(self.out_dir, LABELS_DIR, stem + ".txt")
-        os.makedirs(os.path.dirname(path), exist_ok=True)
+        path = self._new_file(os.path.join(self.out_dir, LABELS_DIR, stem + ".txt"))
         with open(path, "w") as f:
             f.write("".join(format_label_line(*row) for row in rows))
         return path
 
     def write_list(self, file_name, rel_images):
         """Write the list file ``<out_dir>/<file_name>``; returns its name relative to out_dir."""
-        with open(os.path.join(self.out_dir, file_name), "w") as f:
+        with open(self._new_file(os.path.join(self.out_dir, file_name)), "w") as f:
             f.write("".join(self.list_entry(r) + "\n" for r in rel_images))
         return file_name
 

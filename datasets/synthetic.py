@@ -11,8 +11,10 @@ Optional camera jitter (whole-frame integer shifts, so boxes stay exact) and pix
 Everything is drawn with OpenCV from one ``np.random.Generator``: the same seed gives the
 same bytes. See :func:`write_synthetic_dataset` for the on-disk layout.
 """
+import contextlib
 import math
 import os
+import shutil
 from dataclasses import dataclass
 
 import cv2
@@ -22,6 +24,7 @@ from tqdm import tqdm
 from fairmot.errors import UserError
 
 from .convert_mot import SequencePart, convert_mot
+from .jde_writer import check_new_dataset
 from .synth_config import SynthConfig  # noqa: F401  (part of this module's API)
 
 # part indices of a rendered figure (0 = not the figure); colours come from a palette
@@ -485,12 +488,27 @@ def write_synthetic_dataset(out_dir, sequences=4, seed=0, val_sequences=None, co
     if not 0 <= val_sequences < sequences:
         raise UserError(f"--val-sequences must be between 0 and {sequences - 1} (some sequences "
                         f"must remain for training)")
-    os.makedirs(out_dir, exist_ok=True)
+    # everything a second run could write over is checked before the first frame is drawn
+    check_new_dataset(os.path.abspath(out_dir), name)
     seq_dirs = [os.path.join(out_dir, f"{name}-{i:02d}") for i in range(sequences)]
-    bar = tqdm(total=sequences * config.frames, desc="synth", unit="frame", disable=not progress or None)
-    for i, seq_dir in enumerate(seq_dirs):
-        write_sequence(seq_dir, config, (seed, i), progress=bar)
-    bar.close()
-    parts = [SequencePart(d, "val" if i >= sequences - val_sequences else "train", 1, config.frames)
-             for i, d in enumerate(seq_dirs)]
-    return convert_mot(parts, out_dir, name, gt_format="mot16", progress=False)
+    taken = [d for d in seq_dirs if os.path.lexists(d)]
+    if taken:
+        raise UserError(f"{taken[0]} already exists: pass another --name, or another output folder")
+    new_folder = not os.path.lexists(out_dir)
+    os.makedirs(out_dir, exist_ok=True)
+    try:
+        bar = tqdm(total=sequences * config.frames, desc="synth", unit="frame", disable=not progress or None)
+        with bar:
+            for i, seq_dir in enumerate(seq_dirs):
+                write_sequence(seq_dir, config, (seed, i), progress=bar)
+        parts = [SequencePart(d, "val" if i >= sequences - val_sequences else "train", 1, config.frames)
+                 for i, d in enumerate(seq_dirs)]
+        return convert_mot(parts, out_dir, name, gt_format="mot16", progress=False)
+    except BaseException:
+        # a dataset cut short is of no use: remove what this run drew (nothing was there before)
+        for seq_dir in seq_dirs:
+            shutil.rmtree(seq_dir, ignore_errors=True)
+        if new_folder:
+            with contextlib.suppress(OSError):
+                os.rmdir(out_dir)
+        raise
