@@ -7,7 +7,7 @@ import subprocess
 import pytest
 
 from fairmot.datasets.mot_format import load_mot_rows
-from support.cli import assert_one_line_error, run_main
+from support.cli import assert_one_line_error, run_fairmot
 from support.data import copy_pets_frames
 
 
@@ -49,8 +49,8 @@ def test_a_full_disk_is_one_line_and_keeps_the_frames_written(video, small_disk,
     disk = small_disk("1m" if video else "4k")
     out = disk / "out"
     extra = [] if video else ["--no-video"]
-    proc = run_main("track", pets40, "--weights", tracking_weights, "--output", out,
-                       "--input-size", "160x96", *extra)
+    proc = run_fairmot("track", pets40, "--weights", tracking_weights, "--output", out,
+                        "--input-size", "160x96", *extra)
     assert_one_line_error(proc, "cannot write the outputs of frame", "No space left on device", command="track")
     failed_at = int(proc.stderr.split("of frame ")[1].split(" ")[0])
     assert 1 < failed_at < 40

@@ -166,27 +166,6 @@ def test_an_interrupted_rerun_leaves_the_earlier_complete_result(pets_frames, tr
     assert (out / "pets8.txt").read_bytes() == complete["pets8.txt"]  # the same run, published again
 
 
-def test_the_source_is_never_written_over(pets_frames, tracking_weights, tmp_path):
-    for video_format in ("avi", "mp4"):
-        video = write_video(tmp_path / f"clip.{video_format}", sorted(pets_frames.iterdir()))
-        before = video.read_bytes()
-        proc = track_here(video, tracking_weights, tmp_path, "--video-format", video_format, "--overwrite")
-        assert_one_line_error(proc, "is the source being read")
-        assert video.read_bytes() == before
-        assert not (tmp_path / "clip.txt").exists()
-
-
-def test_two_sources_with_one_name_do_not_share_a_result(pets_frames, tracking_weights, tmp_path):
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
-    first = write_video(tmp_path / "a" / "clip.avi", sorted(pets_frames.iterdir()))
-    second = write_video(tmp_path / "b" / "clip.avi", sorted(pets_frames.iterdir())[:4])
-    assert track_here(first, tracking_weights, tmp_path / "out").returncode == 0
-    kept = (tmp_path / "out" / "clip.txt").read_bytes()
-    assert_one_line_error(track_here(second, tracking_weights, tmp_path / "out"), "clip.txt already exists")
-    assert (tmp_path / "out" / "clip.txt").read_bytes() == kept
-
-
 def bad_checkpoint(path, heads=None, state_dict=None):
     torch.save({"epoch": 0, "state_dict": state_dict or create_model("resdcn_18", heads).state_dict()}, path)
     return path
