@@ -131,7 +131,8 @@ def read_metadata(session):
         width, height = (int(v) for v in meta["input_size"].split("x"))
         heads = json.loads(meta.get("heads", "{}"))
         topk = int(meta.get("topk", "500"))
-        if not (isinstance(heads, dict) and width > 0 and height > 0 and topk > 0):
+        heads_ok = isinstance(heads, dict) and all(isinstance(c, int) and c > 0 for c in heads.values())
+        if not (heads_ok and width > 0 and height > 0 and topk > 0 and int(meta["stride"]) > 0):
             raise ValueError
     except (ValueError, TypeError):
         raise UserError("this ONNX model's fairmot metadata is malformed (input_size "

@@ -27,6 +27,17 @@ def _strip_prefix(state_dict, prefix="module."):
     return dict(state_dict)
 
 
+def _why_unreadable(path) -> str:
+    """In our words; never torch's advice to load with weights_only=False (that runs the file's code)."""
+    with open(path, "rb") as f:
+        head = f.read(4)
+    if not head:
+        return "the file is empty"
+    if head.startswith(b"PK"):  # torch.save writes a zip archive
+        return "the file is damaged or cut short (download or copy it again)"
+    return "it is not a file written by torch.save"
+
+
 def read_checkpoint(path: PathLike, map_location="cpu") -> Tuple[Dict[str, torch.Tensor], dict]:
     """Read a checkpoint file into ``(state_dict, meta)``.
 
@@ -44,8 +55,7 @@ def read_checkpoint(path: PathLike, map_location="cpu") -> Tuple[Dict[str, torch
             raise UserError(f"{path!r} is not a plain checkpoint: it holds Python objects that could run code "
                             "when opened, so it is not loaded. Load it yourself only if you trust it, and save "
                             "its weights with torch.save({'state_dict': model.state_dict()}, path)") from None
-        first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise UserError(f"cannot read {path!r} as a PyTorch checkpoint ({first_line[:200]})") from None
+        raise UserError(f"cannot read {path!r} as a PyTorch checkpoint: {_why_unreadable(path)}") from None
     if not isinstance(obj, dict):
         raise UserError(f"{path!r} holds a {type(obj).__name__}, not a FairMOT checkpoint (a dict of weights)")
     if "state_dict" in obj and isinstance(obj["state_dict"], dict):

@@ -257,6 +257,8 @@ def _rename_output(old, new):
     (_set_metadata("input_size", "wide"), "metadata is malformed"),
     (_set_metadata("heads", "{not json"), "metadata is malformed"),
     (_set_metadata("topk", "-3"), "metadata is malformed"),
+    (_set_metadata("heads", '{"hm": 1, "id": "many"}'), "metadata is malformed"),
+    (_set_metadata("stride", "0"), "metadata is malformed"),
     (_rename_output("scores", "logits"), "returns ['logits'"),
 ])
 def test_onnx_models_with_fairmot_metadata_but_another_interface(edit, fragment, resdcn, tmp_path):

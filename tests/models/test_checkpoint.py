@@ -78,8 +78,19 @@ def test_heads_of_old_checkpoints_are_inferred():
 def test_not_a_fairmot_checkpoint(tmp_path):
     bad = tmp_path / "notes.pth"
     bad.write_text("hello")
-    with pytest.raises(UserError, match="cannot read"):
-        model_from_checkpoint(str(bad))
+    good = tmp_path / "good.pth"
+    torch.save({"state_dict": create_model("resdcn_18").state_dict()}, good)
+    cut = tmp_path / "cut.pth"
+    cut.write_bytes(good.read_bytes()[:good.stat().st_size // 2])
+    empty = tmp_path / "empty.pth"
+    empty.write_bytes(b"")
+    # in our words: never torch's advice to retry with weights_only=False (it would run the file's code)
+    for path, reason in ((bad, "it is not a file written by torch.save"),
+                         (cut, "the file is damaged or cut short (download or copy it again)"),
+                         (empty, "the file is empty")):
+        with pytest.raises(UserError) as refused:
+            model_from_checkpoint(str(path))
+        assert str(refused.value) == f"cannot read {str(path)!r} as a PyTorch checkpoint: {reason}"
     other = tmp_path / "other.pth"
     torch.save({"state_dict": {"fc.weight": torch.zeros(2, 2)}}, other)
     with pytest.raises(UserError, match="not a FairMOT network"):
