@@ -4,6 +4,7 @@ import os
 
 from fairmot.errors import UserError
 from fairmot.inference.video_writer import VIDEO_FORMATS
+from fairmot.utils.atomic import cannot_create_in
 
 from .common import add_overwrite_argument, add_tracking_arguments, build_detector, track_and_report, tracker_options
 
@@ -110,8 +111,9 @@ def check_writable(path, flag, overwrite=False):
     folder = os.path.dirname(os.path.abspath(path))
     if os.path.isfile(path) and not overwrite:
         raise UserError(f"{flag} {path} already exists: pass --overwrite to replace it")
-    if os.path.isdir(path) or not os.path.isdir(folder) or not os.access(folder, os.W_OK):
-        raise UserError(f"{flag} {path}: cannot write a file there (is its folder missing or read-only?)")
+    reason = "it is a folder" if os.path.isdir(path) else cannot_create_in(folder)
+    if reason:
+        raise UserError(f"{flag} {path}: cannot write a file there ({reason})")
 
 
 def run(args):

@@ -43,6 +43,7 @@ def run(args):
     from fairmot.export.onnx import export_onnx, import_onnx_packages, verify_onnx
     from fairmot.inference.outputs import staging_path
     from fairmot.models import model_from_checkpoint
+    from fairmot.utils.atomic import cannot_create_in
     from fairmot.utils.parsing import parse_input_size
 
     import_onnx_packages("onnx", "onnxruntime")  # fail before the slow part if they are missing
@@ -55,8 +56,9 @@ def run(args):
     folder = os.path.dirname(os.path.abspath(args.output))
     if not os.path.isdir(folder):
         raise UserError(f"folder {folder!r} of --output does not exist")
-    if not os.access(folder, os.W_OK | os.X_OK) or os.path.isdir(args.output):
-        raise UserError(f"cannot write {args.output}: its folder is read-only or it is a folder")
+    reason = "it is a folder" if os.path.isdir(args.output) else cannot_create_in(folder)
+    if reason:
+        raise UserError(f"cannot write {args.output}: {reason}")
     if os.path.exists(args.output) and not args.overwrite:
         raise UserError(f"{args.output} already exists: pass --overwrite to replace it")
     model = model_from_checkpoint(args.weights)

@@ -24,6 +24,7 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 from fairmot.datasets.mot_format import MotResultWriter
 from fairmot.errors import UserError
 from fairmot.trackers import JDETracker, filter_tracks
+from fairmot.utils.atomic import cannot_create_in
 from fairmot.utils.stop_signals import Interrupted, StopAtSafePoint
 
 from .detector import BaseDetector
@@ -188,8 +189,10 @@ def prepare_output_dir(path):
         os.makedirs(path, exist_ok=True)
     except OSError as err:
         raise UserError(f"cannot create output folder {path}: {err.strerror or err}") from None
-    if not os.path.isdir(path) or not os.access(path, os.W_OK | os.X_OK):
-        raise UserError(f"output folder {path} is not writable: pass --output DIR with a folder you can write")
+    reason = cannot_create_in(path)
+    if reason:
+        raise UserError(f"output folder {path} is not writable ({reason}): pass --output DIR with a folder you "
+                        "can write")
     return path
 
 

@@ -29,6 +29,20 @@ def atomic_open(path: str | os.PathLike, mode: str = "w") -> Iterator[IO]:
         raise
 
 
+def cannot_create_in(folder: str | os.PathLike) -> str | None:
+    """Why a file cannot be created in ``folder`` (None if it can): tried for real, with a temporary
+    file removed at once, since permission bits do not tell (root, read-only mounts, /proc)."""
+    if not os.path.isdir(folder):
+        return "no such folder"
+    try:
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".fairmot-write-check.")
+    except OSError as err:
+        return err.strerror or str(err)
+    os.close(fd)
+    os.remove(probe)
+    return None
+
+
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:
     with atomic_open(path, "w") as f:
         f.write(text)

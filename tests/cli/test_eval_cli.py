@@ -141,6 +141,9 @@ def test_frames_score_a_range_and_a_sequence_folder_scores_itself(tmp_path):
     assert_one_line_error(fairmot_eval(gt_root, results, "--frames", "401-550", "--half"), "not both")
     assert_one_line_error(fairmot_eval(gt_root, results, "--frames", "550-401"), "1 <= first <= last")
     assert_one_line_error(fairmot_eval(gt_root, results, "--json", tmp_path / "no" / "s.json"), "--json")
+    # a folder whose permissions say yes but where no file can be made: found before scoring
+    assert_one_line_error(fairmot_eval(gt_root, results, "--csv", "/proc/s.csv"),
+                          "--csv /proc/s.csv: cannot write a file there (")
     assert_one_line_error(fairmot_eval(gt_root / "PETS09-S2L1", results, "--sequences", "MOT17-02"),
                           "cannot pick others")
 
