@@ -120,3 +120,58 @@ class KalmanFilter:
         for i in range(1, dim):
             squared += y[i] * y[i]
         return squared
+
+
+class KalmanFilterXYWH:
+    """Constant-velocity Kalman filter over (x, y, w, h), vectorised over tracks (BoT-SORT's model).
+
+    Width and height are filtered separately, each noise term scaled by its own side (position
+    1/20, velocity 1/160), so boxes that change shape (people turning, partial occlusion) are
+    followed better than through the aspect ratio of :class:`KalmanFilter`. ``update`` may scale
+    the measurement noise by ``1 - score`` (StrongSORT's NSA Kalman filter) when given scores.
+    """
+
+    def __init__(self, std_weight_position=1.0 / 20, std_weight_velocity=1.0 / 160):
+        self.std_weight_position = std_weight_position
+        self.std_weight_velocity = std_weight_velocity
+
+    @staticmethod
+    def _sides(means):
+        return np.stack([means[:, 2], means[:, 3], means[:, 2], means[:, 3]], axis=1)
+
+    def initiate(self, measurements):
+        """New tracks from (N, 4) (x, y, w, h): zero velocity, uncertainty scaled by the sides."""
+        z = np.asarray(measurements, dtype=np.float64).reshape(-1, 4)
+        mean = np.zeros((len(z), 8))
+        mean[:, :4] = z
+        sides = self._sides(mean)
+        stds = np.concatenate([2 * self.std_weight_position * sides, 10 * self.std_weight_velocity * sides], 1)
+        return mean, _diagonal_covariances(stds)
+
+    def predict(self, means, covariances):
+        """One step ahead (see :meth:`KalmanFilter.predict`)."""
+        sides = self._sides(means)
+        noise = np.square(np.concatenate([self.std_weight_position * sides, self.std_weight_velocity * sides], 1))
+        new_mean = means.copy()
+        new_mean[:, :4] += means[:, 4:]
+        fp = covariances.copy()
+        fp[:, :4, :] += covariances[:, 4:, :]
+        new_cov = fp.copy()
+        new_cov[:, :, :4] += fp[:, :, 4:]
+        idx = np.arange(8)
+        new_cov[:, idx, idx] += noise
+        return new_mean, new_cov
+
+    def update(self, means, covariances, measurements, scores=None):
+        """Correct with (N, 4) (x, y, w, h) measurements; ``scores`` (N,) scale their noise by 1 - score."""
+        z = np.asarray(measurements, dtype=np.float64).reshape(-1, 4)
+        noise = np.square(self.std_weight_position * self._sides(means))
+        if scores is not None:
+            noise = noise * (1.0 - np.asarray(scores, dtype=np.float64))[:, None]
+        projected_cov = covariances[:, :4, :4].copy()
+        idx = np.arange(4)
+        projected_cov[:, idx, idx] += noise
+        gain_t = np.linalg.solve(projected_cov, covariances[:, :4, :])       # (N, 4, 8)
+        new_mean = means + np.matmul((z - means[:, :4])[:, None, :], gain_t)[:, 0, :]
+        new_cov = covariances - np.matmul(np.matmul(gain_t.transpose(0, 2, 1), projected_cov), gain_t)
+        return new_mean, new_cov
