@@ -11,9 +11,10 @@ Sections (all by default, or pick with --sections):
 - scaling: time per frame with about 10, 50 and 200 people per frame (MOT17-04 tiled or thinned
            by fairmot.datasets.simulated_detector.resize_crowd), ours and (--original) theirs.
 - mot15:   motion-only association on real detections: the ten MOT15 training sequences with
-           their Faster R-CNN detections, JDETracker(embeddings=None) and its BYTE variant next
-           to SORT and ByteTrack from the `trackers` PyPI package (Roboflow's clean-room
-           implementations; install it for the benchmark only: `pip install trackers`).
+           their Faster R-CNN detections; our trackers ("hybrid", "fairmot" and FairMOT+BYTE)
+           next to SORT, ByteTrack, OC-SORT and BoT-SORT from the `trackers` PyPI package
+           (Roboflow's implementations, at their defaults; a bench-only extra:
+           `pip install -e .[bench]`). Per sequence, pooled, and the mean over the ten.
 
 Times are per update() call, single-threaded BLAS: "ms/f" is wall-clock, the best mean of
 --repeat runs (the original: one run); "cpu" is the process CPU time per call, which a busy
@@ -39,7 +40,7 @@ from fairmot.datasets.mot_format import load_mot_rows, read_seqinfo, split_by_fr
 from fairmot.datasets.shared_data import shared_data_dir  # noqa: E402
 from fairmot.datasets.simulated_detector import DetectorNoise, resize_crowd, simulate_detections, simulated_sequence  # noqa: E402
 from fairmot.evaluation import evaluate_sequence, format_table, summarize  # noqa: E402
-from fairmot.trackers import JDETracker, filter_tracks  # noqa: E402
+from fairmot.trackers import JDETracker, create_tracker, filter_tracks  # noqa: E402
 
 MODES = {   # name -> (JDETracker keyword arguments, feed embeddings)
     "FairMOT (default)": ({}, True),
@@ -204,19 +205,20 @@ def bench_mot15(data, repeat):
     if not seq_dirs:
         sys.exit(f"error: no MOT15 sequences with det/det.txt under {root}")
     trackers = {
-        "ours motion-only": lambda fr: JDETracker(frame_rate=fr).update,
-        "ours motion+BYTE": lambda fr: JDETracker(frame_rate=fr, use_byte=True, conf_thres=0.7,
-                                                  low_thres=0.5).update,
+        "hybrid (ours)": lambda fr: create_tracker("hybrid", fr).update,
+        "fairmot (ours)": lambda fr: create_tracker("fairmot", fr).update,
+        "fairmot+BYTE": lambda fr: JDETracker(frame_rate=fr, use_byte=True, conf_thres=0.7, low_thres=0.5).update,
     }
     try:
-        from trackers import ByteTrackTracker, SORTTracker
-        trackers["SORT (trackers)"] = lambda fr: roboflow_update(SORTTracker, fr)
-        trackers["ByteTrack (trackers)"] = lambda fr: roboflow_update(ByteTrackTracker, fr)
+        import trackers as peers
+        for label, cls in (("SORT", peers.SORTTracker), ("ByteTrack", peers.ByteTrackTracker),
+                           ("OC-SORT", peers.OCSORTTracker), ("BoT-SORT", peers.BoTSORTTracker)):
+            trackers[f"{label} (rf)"] = lambda fr, cls=cls: roboflow_update(cls, fr)
         missing = ""
     except ImportError:
-        missing = "  (SORT baseline skipped: `pip install trackers` to add it)"
+        missing = "  (peers skipped: `pip install -e .[bench]` adds Roboflow's trackers)"
     print("\n== MOT15 train, real Faster R-CNN detections, motion only ==" + missing)
-    print("ours motion+BYTE: conf_thres 0.7, low_thres 0.5 (these detections start at 0.5)")
+    print("fairmot+BYTE: conf_thres 0.7, low_thres 0.5 (these detections start at 0.5); peers at their defaults")
     accs = {name: {} for name in trackers}
     times = {name: [] for name in trackers}
     for seq_dir in tqdm(seq_dirs, desc="MOT15", leave=False):
@@ -230,11 +232,15 @@ def bench_mot15(data, repeat):
             times[name].append(wall)
     names = list(trackers)
     summaries = {name: summarize(accs[name]) for name in names}
-    print(f"{'sequence':<16}" + "".join(f"{n:>24}" for n in names))
-    print(f"{'':<16}" + "".join(f"{'MOTA  IDF1   IDs':>24}" for _ in names))
+    print(f"{'sequence':<16}" + "".join(f"{n:>19}" for n in names))
+    print(f"{'':<16}" + "".join(f"{'MOTA  IDF1   IDs':>19}" for _ in names))
     for seq in list(summaries[names[0]].index):
-        print(f"{seq:<16}" + "".join(f"{scores_line(summaries[n], seq):>24}" for n in names))
-    print(f"{'ms/frame':<16}" + "".join(f"{1e3 * np.mean(times[n]):>24.3f}" for n in names))
+        print(f"{seq + (' (pooled)' if seq == 'OVERALL' else ''):<16}"
+              + "".join(f"{scores_line(summaries[n], seq):>19}" for n in names))
+    means = {n: summaries[n].drop("OVERALL")[["MOTA", "IDF1"]].mean() for n in names}
+    print(f"{'mean of 10':<16}" + "".join(f"{100 * means[n]['MOTA']:>7.1f}{100 * means[n]['IDF1']:>6.1f}{'':>6}"
+                                          for n in names))
+    print(f"{'ms/frame':<16}" + "".join(f"{1e3 * np.mean(times[n]):>19.3f}" for n in names))
     print("\nfull table, " + names[0] + ":\n" + format_table(summaries[names[0]]))
 
 
