@@ -34,6 +34,27 @@ def _height_scaled_stds(h, weights, fixed):
     return stds
 
 
+def squared_mahalanobis(mean, cov, z, dim=4):
+    """(N, M) squared Mahalanobis distances of (M, >=dim) measurements to N projected
+    distributions (``mean`` (N, >=dim), ``cov`` (N, >=dim, >=dim)), over the first ``dim`` components."""
+    chol = np.linalg.cholesky(cov[:, :dim, :dim])                        # (N, d, d)
+    # forward substitution L y = d, unrolled over the (tiny) dimension and batched over
+    # N x M; component-major (d, N, M) keeps every step on contiguous memory
+    z_t = np.ascontiguousarray(z[:, :dim].T)
+    mean_t = np.ascontiguousarray(mean[:, :dim].T)
+    d = z_t[:, None, :] - mean_t[:, :, None]                             # (d, N, M)
+    y = np.empty_like(d)
+    for i in range(dim):
+        acc = d[i]
+        for j in range(i):
+            acc = acc - chol[:, i, j, None] * y[j]
+        y[i] = acc / chol[:, i, i, None]
+    squared = y[0] * y[0]
+    for i in range(1, dim):
+        squared += y[i] * y[i]
+    return squared
+
+
 class KalmanFilter:
     """Constant-velocity Kalman filter over (x, y, a, h), vectorised over tracks."""
 
@@ -103,23 +124,10 @@ class KalmanFilter:
         covariances = np.asarray(covariances, dtype=np.float64)
         z = np.asarray(measurements, dtype=np.float64).reshape(-1, 4)
         mean, cov = self.project(means, covariances)
-        dim = 2 if only_position else 4
-        chol = np.linalg.cholesky(cov[:, :dim, :dim])                        # (N, d, d)
-        # forward substitution L y = d, unrolled over the (tiny) dimension and batched over
-        # N x M; component-major (d, N, M) keeps every step on contiguous memory
-        z_t = np.ascontiguousarray(z[:, :dim].T)
-        mean_t = np.ascontiguousarray(mean[:, :dim].T)
-        d = z_t[:, None, :] - mean_t[:, :, None]                             # (d, N, M)
-        y = np.empty_like(d)
-        for i in range(dim):
-            acc = d[i]
-            for j in range(i):
-                acc = acc - chol[:, i, j, None] * y[j]
-            y[i] = acc / chol[:, i, i, None]
-        squared = y[0] * y[0]
-        for i in range(1, dim):
-            squared += y[i] * y[i]
-        return squared
+        return squared_mahalanobis(mean, cov, z, 2 if only_position else 4)
+
+
+_WHWH = np.array([2, 3, 2, 3])
 
 
 class KalmanFilterXYWH:
@@ -137,7 +145,7 @@ class KalmanFilterXYWH:
 
     @staticmethod
     def _sides(means):
-        return np.stack([means[:, 2], means[:, 3], means[:, 2], means[:, 3]], axis=1)
+        return means[:, _WHWH]
 
     def initiate(self, measurements):
         """New tracks from (N, 4) (x, y, w, h): zero velocity, uncertainty scaled by the sides."""
@@ -161,6 +169,16 @@ class KalmanFilterXYWH:
         idx = np.arange(8)
         new_cov[:, idx, idx] += noise
         return new_mean, new_cov
+
+    def gating_distance(self, means, covariances, measurements):
+        """Squared Mahalanobis distance (N tracks, M) of (M, 4) (x, y, w, h) measurements; compare
+        with ``CHI2INV95[4]``."""
+        if len(means) == 0 or len(measurements) == 0:
+            return np.zeros((len(means), len(measurements)))
+        cov = covariances[:, :4, :4].copy()
+        idx = np.arange(4)
+        cov[:, idx, idx] += np.square(self.std_weight_position * self._sides(means))
+        return squared_mahalanobis(means, cov, np.asarray(measurements, dtype=np.float64).reshape(-1, 4))
 
     def update(self, means, covariances, measurements, scores=None):
         """Correct with (N, 4) (x, y, w, h) measurements; ``scores`` (N,) scale their noise by 1 - score."""
