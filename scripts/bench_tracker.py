@@ -132,16 +132,22 @@ def bench_mot17(data, original, repeat, seed):
         line += time_columns(*mean_theirs) + f"{ratio[0]:>5.1f}{ratio[1]:>5.1f}"
     print(line + scores_line(summary, "OVERALL") + "  (scores: all frames pooled)")
 
-    print("\n== the same streams in each mode (all seven sequences pooled) ==")
-    print(f"{'mode':<22}" + TIME_HEAD + f"{'MOTA':>6}{'IDF1':>6}{'IDs':>6}")
-    for mode, (kwargs, with_emb) in MODES.items():
+    print("\n== the same streams, every tracker (all seven sequences pooled; peers: motion only) ==")
+    print(f"{'tracker':<30}" + TIME_HEAD + f"{'MOTA':>6}{'IDF1':>6}{'IDs':>6}")
+    contenders = {f"fairmot {mode}": (lambda fr, kw=kwargs: ours(fr, **kw), with_emb)
+                  for mode, (kwargs, with_emb) in MODES.items()}
+    contenders["hybrid (embeddings)"] = (lambda fr: lambda: create_tracker("hybrid", fr).update, True)
+    contenders["hybrid (motion only)"] = (lambda fr: lambda: create_tracker("hybrid", fr).update, False)
+    for name, make in peer_trackers().items():
+        contenders[name] = (lambda fr, make=make: lambda: make(fr), False)
+    for name, (make, with_emb) in contenders.items():
         accs, times = {}, []
-        for seq in tqdm(seqs, desc=mode, leave=False):
-            rows, wall, cpu = best_time(ours(seq.frame_rate, **kwargs), seq.frames, 1, with_emb)
+        for seq in tqdm(seqs, desc=name, leave=False):
+            rows, wall, cpu = best_time(make(seq.frame_rate), seq.frames, 1, with_emb)
             accs[seq.name] = evaluate_sequence(seq.gt_rows, rows, seq.name, len(seq.frames))
             times.append((wall, cpu))
-        print(f"{mode:<22}" + time_columns(*np.mean(times, axis=0))
-              + scores_line(summarize(accs), "OVERALL"))
+        print(f"{name:<30}" + time_columns(*np.mean(times, axis=0))
+              + scores_line(summarize(accs), "OVERALL"), flush=True)
 
 
 def bench_scaling(data, original, repeat, seed, frames=300):
@@ -198,6 +204,17 @@ def roboflow_update(tracker_class, frame_rate):
     return update
 
 
+def peer_trackers():
+    """{name: make(frame_rate) -> update(dets)} for the peers installed (Roboflow's `trackers`)."""
+    try:
+        import trackers as peers
+    except ImportError:
+        return {}
+    return {f"{label} (rf)": lambda fr, cls=cls: roboflow_update(cls, fr)
+            for label, cls in (("SORT", peers.SORTTracker), ("ByteTrack", peers.ByteTrackTracker),
+                               ("OC-SORT", peers.OCSORTTracker), ("BoT-SORT", peers.BoTSORTTracker))}
+
+
 def bench_mot15(data, repeat):
     root = os.path.join(data, "MOT15", "train")
     seq_dirs = sorted(d for d in glob.glob(os.path.join(root, "*"))
@@ -209,14 +226,9 @@ def bench_mot15(data, repeat):
         "fairmot (ours)": lambda fr: create_tracker("fairmot", fr).update,
         "fairmot+BYTE": lambda fr: JDETracker(frame_rate=fr, use_byte=True, conf_thres=0.7, low_thres=0.5).update,
     }
-    try:
-        import trackers as peers
-        for label, cls in (("SORT", peers.SORTTracker), ("ByteTrack", peers.ByteTrackTracker),
-                           ("OC-SORT", peers.OCSORTTracker), ("BoT-SORT", peers.BoTSORTTracker)):
-            trackers[f"{label} (rf)"] = lambda fr, cls=cls: roboflow_update(cls, fr)
-        missing = ""
-    except ImportError:
-        missing = "  (peers skipped: `pip install -e .[bench]` adds Roboflow's trackers)"
+    peers = peer_trackers()
+    trackers.update(peers)
+    missing = "" if peers else "  (peers skipped: `pip install -e .[bench]` adds Roboflow's trackers)"
     print("\n== MOT15 train, real Faster R-CNN detections, motion only ==" + missing)
     print("fairmot+BYTE: conf_thres 0.7, low_thres 0.5 (these detections start at 0.5); peers at their defaults")
     accs = {name: {} for name in trackers}

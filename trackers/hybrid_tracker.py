@@ -16,12 +16,13 @@ Faster R-CNN detections, motion only; see scripts/bench_tracker.py):
   ``appearance_veto`` is never matched, however well the boxes overlap: in a crowd the box that
   overlaps best is often someone else's. On the MOT17 streams with embeddings this took the
   ID switches from 525 to 90 and IDF1 from 72.8 to 82.6.
-- With embeddings the first matching and births take lower scores (``reid_high_thresh`` 0.3,
-  ``reid_new_track_thresh`` 0.4: FairMOT's own confidence thresholds for MOT15/20 and MOT17)
-  than without (0.8 / 0.9): appearance keeps false detections from taking over tracks, which
-  motion alone cannot, and these scores are the heatmap peaks of FairMOT's detector, lower than
-  those of detectors like MOT15's Faster R-CNN (all >= 0.5). MOT17 streams: MOTA 75.7 / IDF1
-  85.4 at 0.3 / 0.4, 72.1 / 82.6 at 0.4 / 0.5, 41.3 / 52.3 at the motion-only 0.8 / 0.9.
+- With embeddings the first matching and births take lower scores (``reid_high_thresh`` 0.2:
+  ByteTrack's low-score bound for FairMOT; ``reid_new_track_thresh`` 0.3: FairMOT's confidence
+  threshold for MOT15/20) than without (0.8 / 0.9): the veto keeps false detections from taking
+  over tracks, which motion alone cannot, and these scores are the heatmap peaks of FairMOT's
+  detector, lower than those of detectors like MOT15's Faster R-CNN (all >= 0.5). MOT17 streams:
+  MOTA 77.3 / IDF1 86.5 at 0.2 / 0.3, 75.7 / 85.4 at 0.3 / 0.4, 72.1 / 82.6 at 0.4 / 0.5,
+  41.3 / 52.3 at the motion-only 0.8 / 0.9.
 - OC-SORT: observation-centric re-update (``reupdate_after_gap``): when a lost track is found
   again, its filter is rerun from its last observation along a straight path to the new one, so
   the velocity it drifted on while unseen is replaced by the one the observations imply.
@@ -92,7 +93,7 @@ class HybridTracker:
         high_thresh (0.8): detections at or above it are matched first and may start tracks.
         low_thresh (0.1): detections in [low_thresh, high_thresh) only extend tracked tracks.
         new_track_thresh (0.9): an unmatched detection starts a track at or above it.
-        reid_high_thresh (0.3), reid_new_track_thresh (0.4): the same two when embeddings come.
+        reid_high_thresh (0.2), reid_new_track_thresh (0.3): the same two when embeddings come.
         match_thresh (0.8): cost limit of the first matching (1 - IoU, or the fused cost).
         low_match_thresh (0.5): 1 - IoU limit for low-score detections.
         tentative_match_thresh (0.8): 1 - IoU limit for tentative tracks.
@@ -113,7 +114,7 @@ class HybridTracker:
                  new_track_thresh: float = 0.9, match_thresh: float = 0.8, low_match_thresh: float = 0.5,
                  tentative_match_thresh: float = 0.8, min_hits: int = 2, track_buffer: int = 30,
                  lost_buffer: float = 0.3, reupdate_after_gap: bool = True, nsa: bool = False,
-                 reid_high_thresh: float = 0.3, reid_new_track_thresh: float = 0.4,
+                 reid_high_thresh: float = 0.2, reid_new_track_thresh: float = 0.3,
                  appearance_thresh: float = 0.5, appearance_veto: Optional[float] = 0.6,
                  appearance_weight: float = 0.5, proximity_thresh: float = 0.5, lost_gating: str = "iou",
                  ema_alpha: float = 0.9):
@@ -154,6 +155,11 @@ class HybridTracker:
         self.score = np.zeros(0)
         self.obs_mean, self.obs_cov = np.zeros((0, 8)), np.zeros((0, 8, 8))   # the filter just after it
         self.features: Optional[np.ndarray] = None
+
+    @property
+    def min_score(self) -> float:
+        """The lowest detection score this tracker uses (the low-score pass's)."""
+        return self.low_thresh
 
     @property
     def score_thresholds(self):

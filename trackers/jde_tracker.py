@@ -120,6 +120,11 @@ class JDETracker:
         self.kalman_filter = KalmanFilter()
         self.reset()
 
+    @property
+    def min_score(self) -> float:
+        """The lowest detection score this tracker uses (with BYTE, the low-score pass's)."""
+        return min(self.conf_thres, self.low_thres) if self.use_byte else self.conf_thres
+
     def reset(self):
         """Forget all tracks; the next frame is frame 1 and the next id is 1."""
         self.frame_id = 0

@@ -1,9 +1,14 @@
 """Options and set-up shared by the commands that track (track, eval --weights, demo)."""
 import argparse
+import math
 
 from fairmot.errors import UserError
 
 BACKENDS = ("torch", "onnxruntime")
+# fairmot.trackers.list_trackers() and DEFAULT_TRACKER, spelled out so that --help needs no numpy
+# (tests/cli check that they agree)
+TRACKERS = ("fairmot", "hybrid")
+DEFAULT_TRACKER = "fairmot"
 
 
 def add_tracking_arguments(parser: argparse.ArgumentParser, weights_required: bool = True,
@@ -20,14 +25,43 @@ def add_tracking_arguments(parser: argparse.ArgumentParser, weights_required: bo
                             "trained at, else 1088x608; faster: 864x480, 576x320); an ONNX model runs "
                             "at the size it was exported for")
     group.add_argument("--device", default="auto", help="auto (GPU if there is one), cpu, cuda or cuda:N")
-    group.add_argument("--conf-thres", type=float, default=0.4,
-                       help="detection score threshold (default 0.4; 0.3 for MOT15/MOT20-like scenes)")
+    group.add_argument("--tracker", choices=TRACKERS, default=DEFAULT_TRACKER,
+                       help=f"association: fairmot (the original's, bit for bit) or hybrid (ByteTrack-style "
+                            f"two-stage matching with appearance veto; see fairmot.trackers) (default "
+                            f"{DEFAULT_TRACKER})")
+    group.add_argument("--tracker-option", action="append", default=[], metavar="KEY=VALUE",
+                       help="any keyword option of the tracker, e.g. min_hits=3 (repeat for more)")
+    group.add_argument("--conf-thres", type=float, default=None,
+                       help="detection score threshold of --tracker fairmot (default 0.4; 0.3 for "
+                            "MOT15/MOT20-like scenes)")
     group.add_argument("--track-buffer", type=int, default=30,
                        help="frames (at 30 fps) a lost track is kept to be re-found (default 30)")
     group.add_argument("--byte", action="store_true",
-                       help="BYTE association: also match low-score detections (0.2 < score < "
-                            "--conf-thres) to tracks by IoU")
+                       help="BYTE association for --tracker fairmot: also match low-score detections "
+                            "(0.2 < score < --conf-thres) to tracks by IoU (hybrid always does)")
+    group.add_argument("--min-box-area", type=float, default=100, metavar="PIXELS",
+                       help="output only tracks whose box is larger (default 100, FairMOT's)")
+    group.add_argument("--max-aspect-ratio", type=float, default=1.6, metavar="W/H",
+                       help="output only tracks whose width / height is at most this (default 1.6: "
+                            "FairMOT's rule for people)")
+    group.add_argument("--no-box-filter", action="store_true",
+                       help="output every track, whatever its size and shape (other objects than people)")
     return group
+
+
+def _option_value(text: str):
+    """A --tracker-option value: int, float, true/false, none, else the text."""
+    lowered = text.strip().lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    if lowered == "none":
+        return None
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
 
 
 def tracker_options(args) -> dict:
@@ -39,11 +73,30 @@ def tracker_options(args) -> dict:
     parse_device(args.device)
     if args.input_size:
         parse_input_size(args.input_size)
-    if not 0.0 <= args.conf_thres < 1.0:
+    if args.conf_thres is not None and not 0.0 <= args.conf_thres < 1.0:
         raise UserError(f"--conf-thres must be in [0, 1), got {args.conf_thres}")
     if args.track_buffer < 1:
         raise UserError(f"--track-buffer must be at least 1, got {args.track_buffer}")
-    return {"conf_thres": args.conf_thres, "track_buffer": args.track_buffer, "use_byte": args.byte}
+    if not math.isfinite(args.min_box_area) or args.min_box_area < 0:
+        raise UserError(f"--min-box-area must be 0 or more, got {args.min_box_area}")
+    if not (math.isfinite(args.max_aspect_ratio) and args.max_aspect_ratio > 0):
+        raise UserError(f"--max-aspect-ratio must be a positive number, got {args.max_aspect_ratio}")
+    options = {"track_buffer": args.track_buffer}
+    if args.tracker == "fairmot":
+        options.update(conf_thres=_detector_threshold(args), use_byte=args.byte)
+    elif args.byte or args.conf_thres is not None:
+        flag = "--byte" if args.byte else "--conf-thres"
+        raise UserError(f"{flag} is an option of --tracker fairmot; for --tracker {args.tracker} set its "
+                        "thresholds with --tracker-option (e.g. reid_new_track_thresh=0.5)")
+    for item in args.tracker_option:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise UserError(f"--tracker-option {item!r}: write KEY=VALUE, e.g. min_hits=3")
+        options[key.strip()] = _option_value(value)
+    options["tracker"] = args.tracker
+    options["min_box_area"] = 0.0 if args.no_box_filter else args.min_box_area
+    options["max_aspect_ratio"] = None if args.no_box_filter else args.max_aspect_ratio
+    return options
 
 
 def build_detector(args):
@@ -55,13 +108,18 @@ def build_detector(args):
         from fairmot.export.onnx import import_onnx_packages
         from fairmot.inference.onnx_detector import OnnxDetector
         import_onnx_packages("onnxruntime")
-        return OnnxDetector(args.weights, input_size=args.input_size, conf_thres=args.conf_thres,
+        return OnnxDetector(args.weights, input_size=args.input_size, conf_thres=_detector_threshold(args),
                             providers=onnx_providers(args.device))
     if str(args.weights).lower().endswith(".onnx"):
         raise UserError(f"{args.weights} is an ONNX model: run it with --backend onnxruntime")
     from fairmot.inference.torch_detector import Detector
     input_size = parse_input_size(args.input_size) if args.input_size else None  # None: the trained size
-    return Detector(args.weights, input_size=input_size, device=args.device, conf_thres=args.conf_thres)
+    return Detector(args.weights, input_size=input_size, device=args.device, conf_thres=_detector_threshold(args))
+
+
+def _detector_threshold(args) -> float:
+    """The detector's starting threshold; tracking sets it to what the tracker uses."""
+    return 0.4 if args.conf_thres is None else args.conf_thres
 
 
 def add_overwrite_argument(group):

@@ -23,7 +23,7 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 
 from fairmot.datasets.mot_format import MotResultWriter
 from fairmot.errors import UserError
-from fairmot.trackers import JDETracker, filter_tracks
+from fairmot.trackers import DEFAULT_TRACKER, create_tracker, filter_tracks
 from fairmot.utils.atomic import cannot_create_in
 from fairmot.utils.stop_signals import Interrupted, StopAtSafePoint
 
@@ -99,17 +99,15 @@ class TrackingInterrupted(Interrupted):
         self.summary = summary
 
 
-def detection_threshold(tracker):
-    """The lowest score the tracker uses: with BYTE it also takes low-score detections."""
-    if getattr(tracker, "use_byte", False):
-        return min(tracker.conf_thres, tracker.low_thres)
-    return tracker.conf_thres
+def detection_threshold(tracker) -> float:
+    """The lowest score the tracker uses (``tracker.min_score``): the detector keeps those."""
+    return tracker.min_score
 
 
-def track_source(source: FrameSource, detector: BaseDetector, tracker: JDETracker,
+def track_source(source: FrameSource, detector: BaseDetector, tracker,
                  results: Optional[MotResultWriter] = None, video: Optional[VideoWriter] = None,
                  summary: Optional[TrackingSummary] = None, progress: bool = True,
-                 min_box_area: float = 100, max_aspect_ratio: float = 1.6) -> TrackingSummary:
+                 min_box_area: float = 100, max_aspect_ratio: Optional[float] = 1.6) -> TrackingSummary:
     """Track every frame of ``source``; returns a :class:`TrackingSummary`.
 
     results: a :class:`~fairmot.datasets.mot_format.MotResultWriter` or None; video: a
@@ -198,16 +196,23 @@ def prepare_output_dir(path):
 
 def track_to_folder(source: FrameSource, detector: BaseDetector, output_dir: str,
                     video_format: Optional[str] = "avi", progress: bool = True, overwrite: bool = False,
-                    **tracker_options) -> TrackingSummary:
+                    tracker: str = DEFAULT_TRACKER, min_box_area: float = 100,
+                    max_aspect_ratio: Optional[float] = 1.6, **tracker_options) -> TrackingSummary:
     """Track ``source`` into ``output_dir/<name>.txt`` and, unless ``video_format`` is None, an
     annotated ``output_dir/<name>.<video_format>`` at the source's size and frame rate.
 
     Files are staged and published as :mod:`fairmot.inference.outputs` says: never over the
     source, never over an earlier result unless ``overwrite``, moved into place at the end.
-    The tracker is a fresh :class:`JDETracker` at the source's frame rate (its track buffer
-    scales with it) with ``tracker_options``. Returns the :class:`TrackingSummary`.
+    The tracker is a fresh ``create_tracker(tracker, source.fps, **tracker_options)`` (its track
+    buffer scales with the frame rate). Output tracks pass the box filter ``min_box_area`` /
+    ``max_aspect_ratio`` (FairMOT's person rule; 0 and None turn it off). Returns the
+    :class:`TrackingSummary`.
     """
-    tracker = JDETracker(frame_rate=source.fps, **tracker_options)  # bad options fail before any file
+    # bad options fail before any file
+    try:
+        tracker_object = create_tracker(tracker, source.fps, **tracker_options)
+    except ValueError as err:
+        raise UserError(str(err)) from None
     new_folder = created_folder(output_dir)
     prepare_output_dir(output_dir)
     paths = {"results": os.path.join(output_dir, source.name + ".txt")}
@@ -228,8 +233,8 @@ def track_to_folder(source: FrameSource, detector: BaseDetector, output_dir: str
             video = (VideoWriter(outputs.staged["video"], source.fps, source.size) if "video" in paths
                      else contextlib.nullcontext())
             with video:
-                track_source(source, detector, tracker, results, video if "video" in paths else None,
-                             summary, progress)
+                track_source(source, detector, tracker_object, results, video if "video" in paths else None,
+                             summary, progress, min_box_area, max_aspect_ratio)
     except BaseException:
         outputs.abandon(summary.frames)
         summary.kept_partial = outputs.kept_partial

@@ -305,3 +305,40 @@ def test_damaged_frames_are_named_in_the_summary(pets_frames, tracking_weights, 
     assert "frames: 8 frames in" in proc.stdout
     assert f"  warning: frame 4: {folder / '000004.jpg'} is truncated" in proc.stdout
     assert "fairmot track: warning: frame 4" in proc.stderr
+
+
+def test_the_hybrid_tracker_and_the_box_filter_options(pets_frames, tracking_weights, tmp_path):
+    hybrid = track_here(pets_frames, tracking_weights, tmp_path / "hybrid", "--tracker", "hybrid",
+                        "--tracker-option", "min_hits=1", "--no-video")
+    assert hybrid.returncode == 0, hybrid.stderr
+    kept = assert_valid_results(tmp_path / "hybrid" / "pets8.txt", range(1, 9), min_score=0.0)
+    unfiltered = track_here(pets_frames, tracking_weights, tmp_path / "all", "--tracker", "hybrid",
+                            "--tracker-option", "min_hits=1", "--no-video", "--no-box-filter")
+    assert unfiltered.returncode == 0, unfiltered.stderr
+    every = load_mot_rows(tmp_path / "all" / "pets8.txt")
+    assert len(every) >= len(kept)
+    # the rows the filter keeps are exactly the unfiltered rows that pass it
+    passes = (every[:, 4] * every[:, 5] > 100) & (every[:, 4] / every[:, 5] <= 1.6)
+    assert np.array_equal(every[passes], kept)
+
+
+@pytest.mark.parametrize("extra, fragments", [
+    (["--tracker", "hybrid", "--byte"], ["--byte is an option of --tracker fairmot"]),
+    (["--tracker", "hybrid", "--conf-thres", "0.5"], ["--conf-thres is an option of --tracker fairmot"]),
+    (["--tracker", "hybrid", "--tracker-option", "nosuch=1"], ["tracker 'hybrid' has no option 'nosuch'"]),
+    (["--tracker-option", "min_hits"], ["write KEY=VALUE"]),
+    (["--tracker", "hybrid", "--tracker-option", "min_hits=0"], ["min_hits must be >= 1"]),
+    (["--min-box-area", "-1"], ["--min-box-area must be 0 or more"]),
+    (["--max-aspect-ratio", "nan"], ["--max-aspect-ratio must be a positive number"]),
+])
+def test_bad_tracker_options_are_one_line(extra, fragments, pets_frames, tracking_weights, tmp_path):
+    proc = track_here(pets_frames, tracking_weights, tmp_path / "out", *extra)
+    assert_one_line_error(proc, *fragments)
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_cli_names_the_trackers_the_package_has():
+    from fairmot.cli.common import DEFAULT_TRACKER as CLI_DEFAULT
+    from fairmot.cli.common import TRACKERS
+    from fairmot.trackers import DEFAULT_TRACKER, list_trackers
+    assert list(TRACKERS) == list_trackers() and CLI_DEFAULT == DEFAULT_TRACKER

@@ -194,6 +194,7 @@ def test_output_filter():
          Track(3, np.array([0.0, 0, 40, 20]), 0.9, TrackState.TRACKED, True, 1, 1)]   # w/h 2
     assert [x.track_id for x in filter_tracks(t)] == [1]
     assert [x.track_id for x in filter_tracks(t, min_box_area=0, max_aspect_ratio=2)] == [1, 2, 3]
+    assert [x.track_id for x in filter_tracks(t, max_aspect_ratio=None)] == [1, 3]   # any shape
 
 
 def test_runs_on_numpy_2_without_deprecated_calls(noisy):
