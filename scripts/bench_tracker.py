@@ -10,6 +10,9 @@ Sections (all by default, or pick with --sections):
            same streams.
 - scaling: time per frame with about 10, 50 and 200 people per frame (MOT17-04 tiled or thinned
            by fairmot.datasets.simulated_detector.resize_crowd), ours and (--original) theirs.
+- own:     FairMOT's own detections: the bundled demo model (fairmot.models.zoo
+           DEMO_RESDCN18W32_SYNTH, trained on seed 0) run once over 4 held-out synthetic clips
+           (seed 11, 150 frames each, 640x360), its boxes and embeddings fed to every tracker.
 - mot15:   motion-only association on real detections: the ten MOT15 training sequences with
            their Faster R-CNN detections; our trackers ("hybrid", "fairmot" and FairMOT+BYTE)
            next to SORT, ByteTrack, OC-SORT and BoT-SORT from the `trackers` PyPI package
@@ -204,6 +207,53 @@ def roboflow_update(tracker_class, frame_rate):
     return update
 
 
+def own_detection_streams(seed=11, clips=4, frames=150):
+    """[(name, frame_rate, gt rows, frames of (dets, embeddings))]: the bundled demo network's
+    detections (score > 0.05) on held-out synthetic clips, generated in a temporary folder."""
+    import tempfile
+
+    import cv2
+    import torch
+
+    from fairmot.datasets.synthetic import SynthConfig, write_sequence
+    from fairmot.inference.torch_detector import Detector
+    from fairmot.models.zoo import DEMO_RESDCN18W32_SYNTH
+
+    detector = Detector(DEMO_RESDCN18W32_SYNTH.path, input_size=None, device="cpu", conf_thres=0.05)
+    torch.set_num_threads(max(1, os.cpu_count() or 1))
+    streams = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in tqdm(range(clips), desc="own detections", leave=False):
+            seq_dir = os.path.join(tmp, f"own-{i:02d}")
+            config = SynthConfig(frames=frames)
+            write_sequence(seq_dir, config, seed=(seed, i))
+            gt = load_mot_rows(os.path.join(seq_dir, "gt", "gt.txt"))
+            stream = []
+            for f in range(1, frames + 1):
+                boxes, embeddings = detector(cv2.imread(os.path.join(seq_dir, "img1", f"{f:06d}.jpg")))
+                stream.append((np.asarray(boxes, np.float32), np.asarray(embeddings, np.float32)))
+            streams.append((f"own-{i:02d}", config.fps, gt, stream))
+    return streams
+
+
+def bench_own(repeat):
+    streams = own_detection_streams()
+    print("\n== FairMOT's own detections: bundled demo model on 4 held-out synthetic clips (seed 11), pooled ==")
+    print(f"{'tracker':<30}" + TIME_HEAD + f"{'MOTA':>6}{'IDF1':>6}{'IDs':>6}")
+    contenders = {"fairmot": (lambda fr: ours(fr), True), "fairmot BYTE": (lambda fr: ours(fr, use_byte=True), True),
+                  "hybrid (embeddings)": (lambda fr: lambda: create_tracker("hybrid", fr).update, True)}
+    for name, make in peer_trackers().items():
+        contenders[name] = (lambda fr, make=make: lambda: make(fr), False)
+    for name, (make, with_emb) in contenders.items():
+        accs, times = {}, []
+        for seq, fps, gt, frames in streams:
+            rows, wall, cpu = best_time(make(fps), frames, repeat, with_emb)
+            accs[seq] = evaluate_sequence(gt, rows, seq, len(frames))
+            times.append((wall, cpu))
+        print(f"{name:<30}" + time_columns(*np.mean(times, axis=0)) + scores_line(summarize(accs), "OVERALL"),
+              flush=True)
+
+
 def peer_trackers():
     """{name: make(frame_rate) -> update(dets)} for the peers installed (Roboflow's `trackers`)."""
     try:
@@ -262,8 +312,8 @@ def main(argv=None):
     parser.add_argument("--original", default=None,
                         help="folder with the network-free original tracker, to time it too "
                              "(see scripts/check_tracker_fidelity.py)")
-    parser.add_argument("--sections", nargs="*", default=["mot17", "scaling", "mot15"],
-                        choices=["mot17", "scaling", "mot15"])
+    parser.add_argument("--sections", nargs="*", default=["mot17", "scaling", "mot15", "own"],
+                        choices=["mot17", "scaling", "mot15", "own"])
     parser.add_argument("--repeat", type=int, default=3,
                         help="timing runs of our tracker; the best mean counts")
     parser.add_argument("--seed", type=int, default=0, help="simulated detector seed")
@@ -279,6 +329,8 @@ def main(argv=None):
         bench_scaling(data, original, args.repeat, args.seed)
     if "mot15" in args.sections:
         bench_mot15(data, args.repeat)
+    if "own" in args.sections:
+        bench_own(args.repeat)
     return 0
 
 
