@@ -44,6 +44,9 @@ def add_tracking_arguments(parser: argparse.ArgumentParser, weights_required: bo
     group.add_argument("--max-aspect-ratio", type=float, default=1.6, metavar="W/H",
                        help="output only tracks whose width / height is at most this (default 1.6: "
                             "FairMOT's rule for people)")
+    group.add_argument("--camera-motion", action="store_true",
+                       help="estimate the camera's motion between frames (optical flow) and compensate it in "
+                            "the tracker (--tracker hybrid): for moving or shaking cameras")
     group.add_argument("--no-box-filter", action="store_true",
                        help="output every track, whatever its size and shape (other objects than people)")
     return group
@@ -94,6 +97,11 @@ def tracker_options(args) -> dict:
             raise UserError(f"--tracker-option {item!r}: write KEY=VALUE, e.g. min_hits=3")
         options[key.strip()] = _option_value(value)
     options["tracker"] = args.tracker
+    if args.camera_motion:
+        if args.tracker == "fairmot":
+            raise UserError("--camera-motion needs --tracker hybrid (fairmot's association has no camera-motion "
+                            "compensation)")
+        options["camera_motion"] = True
     options["min_box_area"] = 0.0 if args.no_box_filter else args.min_box_area
     options["max_aspect_ratio"] = None if args.no_box_filter else args.max_aspect_ratio
     return options

@@ -35,8 +35,9 @@ from .video_writer import VideoWriter
 
 # Timed stages, in loop order. decode: reading the frame (video decoding / image file);
 # preprocess, network, postprocess: the detector's letterbox, forward pass and heatmap decoding;
+# camera motion: estimating the warp between frames (only with camera-motion compensation);
 # association: tracker + output filter; encode: drawing, video encoding and result writing.
-STAGES = ("decode", "preprocess", "network", "postprocess", "association", "encode")
+STAGES = ("decode", "preprocess", "network", "postprocess", "camera motion", "association", "encode")
 _DETECTOR_STAGES = {"preprocess": "preprocess", "network": "network", "decode": "postprocess"}
 
 
@@ -73,7 +74,8 @@ class TrackingSummary:
     def format(self):
         """A few lines for the terminal."""
         total = self.wall or 1.0
-        split = " | ".join(f"{stage} {self.seconds[stage] / total:.1%}" for stage in STAGES)
+        split = " | ".join(f"{stage} {self.seconds[stage] / total:.1%}" for stage in STAGES
+                           if stage != "camera motion" or self.seconds[stage] > 0)
         other = max(self.wall - sum(self.seconds.values()), 0.0) / total
         lines = [f"{self.name}: {self.frames} frames" + (f" ({self.skipped} skipped)" if self.skipped else "")
                  + f" in {self.wall:.1f} s, {self.fps:.2f} frames/s, {self.tracks} tracks"
@@ -107,7 +109,8 @@ def detection_threshold(tracker) -> float:
 def track_source(source: FrameSource, detector: BaseDetector, tracker,
                  results: Optional[MotResultWriter] = None, video: Optional[VideoWriter] = None,
                  summary: Optional[TrackingSummary] = None, progress: bool = True,
-                 min_box_area: float = 100, max_aspect_ratio: Optional[float] = 1.6) -> TrackingSummary:
+                 min_box_area: float = 100, max_aspect_ratio: Optional[float] = 1.6,
+                 camera_motion=None) -> TrackingSummary:
     """Track every frame of ``source``; returns a :class:`TrackingSummary`.
 
     results: a :class:`~fairmot.datasets.mot_format.MotResultWriter` or None; video: a
@@ -133,8 +136,15 @@ def track_source(source: FrameSource, detector: BaseDetector, tracker,
         try:
             for index, frame, t_read in _timed(source):
                 boxes, embeddings = detector(frame)
-                t2 = time.perf_counter()
-                tracks = filter_tracks(tracker.update(boxes, embeddings), min_box_area, max_aspect_ratio)
+                t_motion = time.perf_counter()
+                if camera_motion is not None:
+                    warp = camera_motion(frame, boxes)
+                    t2 = time.perf_counter()
+                    tracked = tracker.update(boxes, embeddings, warp=warp)
+                else:
+                    t2 = t_motion
+                    tracked = tracker.update(boxes, embeddings)
+                tracks = filter_tracks(tracked, min_box_area, max_aspect_ratio)
                 t3 = time.perf_counter()
                 try:
                     if video is not None:
@@ -151,6 +161,7 @@ def track_source(source: FrameSource, detector: BaseDetector, tracker,
                 seconds["decode"] += t_read
                 for key, stage in _DETECTOR_STAGES.items():
                     seconds[stage] += detector.timings.get(key, 0.0)
+                seconds["camera motion"] += t2 - t_motion
                 seconds["association"] += t3 - t2
                 seconds["encode"] += t4 - t3
                 summary.frames += 1
@@ -194,10 +205,16 @@ def prepare_output_dir(path):
     return path
 
 
+def _takes_warp(tracker) -> bool:
+    import inspect
+    return "warp" in inspect.signature(tracker.update).parameters
+
+
 def track_to_folder(source: FrameSource, detector: BaseDetector, output_dir: str,
                     video_format: Optional[str] = "avi", progress: bool = True, overwrite: bool = False,
                     tracker: str = DEFAULT_TRACKER, min_box_area: float = 100,
-                    max_aspect_ratio: Optional[float] = 1.6, **tracker_options) -> TrackingSummary:
+                    max_aspect_ratio: Optional[float] = 1.6, camera_motion: bool = False,
+                    **tracker_options) -> TrackingSummary:
     """Track ``source`` into ``output_dir/<name>.txt`` and, unless ``video_format`` is None, an
     annotated ``output_dir/<name>.<video_format>`` at the source's size and frame rate.
 
@@ -213,6 +230,13 @@ def track_to_folder(source: FrameSource, detector: BaseDetector, output_dir: str
         tracker_object = create_tracker(tracker, source.fps, **tracker_options)
     except ValueError as err:
         raise UserError(str(err)) from None
+    if camera_motion and not _takes_warp(tracker_object):
+        raise UserError(f"--camera-motion needs a tracker that compensates it (--tracker hybrid); "
+                        f"{tracker!r} does not")
+    estimator = None
+    if camera_motion:
+        from .camera_motion import CameraMotionEstimator
+        estimator = CameraMotionEstimator()
     new_folder = created_folder(output_dir)
     prepare_output_dir(output_dir)
     paths = {"results": os.path.join(output_dir, source.name + ".txt")}
@@ -234,7 +258,7 @@ def track_to_folder(source: FrameSource, detector: BaseDetector, output_dir: str
                      else contextlib.nullcontext())
             with video:
                 track_source(source, detector, tracker_object, results, video if "video" in paths else None,
-                             summary, progress, min_box_area, max_aspect_ratio)
+                             summary, progress, min_box_area, max_aspect_ratio, estimator)
     except BaseException:
         outputs.abandon(summary.frames)
         summary.kept_partial = outputs.kept_partial

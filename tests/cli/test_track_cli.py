@@ -315,6 +315,12 @@ def test_the_hybrid_tracker_and_the_box_filter_options(pets_frames, tracking_wei
     unfiltered = track_here(pets_frames, tracking_weights, tmp_path / "all", "--tracker", "hybrid",
                             "--tracker-option", "min_hits=1", "--no-video", "--no-box-filter")
     assert unfiltered.returncode == 0, unfiltered.stderr
+    assert "camera motion" not in hybrid.stdout
+    compensated = track_here(pets_frames, tracking_weights, tmp_path / "cmc", "--tracker", "hybrid",
+                             "--camera-motion", "--no-video")
+    assert compensated.returncode == 0, compensated.stderr
+    assert "| camera motion " in compensated.stdout        # timed in the summary
+    assert_valid_results(tmp_path / "cmc" / "pets8.txt", range(1, 9), min_score=0.0)
     every = load_mot_rows(tmp_path / "all" / "pets8.txt")
     assert len(every) >= len(kept)
     # the rows the filter keeps are exactly the unfiltered rows that pass it
@@ -330,6 +336,7 @@ def test_the_hybrid_tracker_and_the_box_filter_options(pets_frames, tracking_wei
     (["--tracker", "hybrid", "--tracker-option", "min_hits=0"], ["min_hits must be >= 1"]),
     (["--min-box-area", "-1"], ["--min-box-area must be 0 or more"]),
     (["--max-aspect-ratio", "nan"], ["--max-aspect-ratio must be a positive number"]),
+    (["--camera-motion"], ["--camera-motion needs --tracker hybrid"]),
 ])
 def test_bad_tracker_options_are_one_line(extra, fragments, pets_frames, tracking_weights, tmp_path):
     proc = track_here(pets_frames, tracking_weights, tmp_path / "out", *extra)

@@ -32,7 +32,9 @@ def test_results_are_those_of_the_detector_and_tracker(pets_frames, detector, tm
 
     assert (summary.frames, summary.skipped, summary.interrupted) == (8, 0, False)
     assert summary.tracks == len(np.unique(expected[:, 1]))
-    assert set(summary.seconds) == set(STAGES) and all(v > 0 for v in summary.seconds.values())
+    assert set(summary.seconds) == set(STAGES)
+    assert summary.seconds["camera motion"] == 0          # not asked for
+    assert all(v > 0 for stage, v in summary.seconds.items() if stage != "camera motion")
     assert sum(summary.seconds.values()) <= summary.wall
     assert summary.fps == pytest.approx(8 / summary.wall)
     assert summary.video_path.endswith("pets8.avi")
@@ -46,7 +48,10 @@ def test_byte_lowers_the_detector_threshold():
 
 def test_summary_text():
     summary = TrackingSummary(name="seq", frames=50, skipped=2, track_ids={1, 2, 3}, wall=10.0,
-                              seconds=dict(zip(STAGES, [0.5, 0.2, 8.0, 0.3, 0.4, 0.6])))
+                              seconds=dict(zip(STAGES, [0.5, 0.2, 8.0, 0.3, 0.0, 0.4, 0.6])))
     text = summary.format()
     assert text.splitlines()[0] == "seq: 50 frames (2 skipped) in 10.0 s, 5.00 frames/s, 3 tracks"
     assert "network 80.0%" in text and "other 0.0%" in text and "outside the network 20.0%" in text
+    assert "camera motion" not in text                     # shown only when it ran
+    summary.seconds["camera motion"], summary.seconds["association"] = 0.1, 0.3
+    assert "| camera motion 1.0% | association 3.0% |" in summary.format()
