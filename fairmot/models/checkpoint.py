@@ -27,6 +27,30 @@ def _strip_prefix(state_dict, prefix="module."):
     return dict(state_dict)
 
 
+INT8_SCALES = "int8_scales"   # checkpoint entry: {name: per-row scale} of the weights stored as int8
+
+
+def quantize_int8(weight: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Symmetric int8 with one scale per row (first dimension): ``weight ~ q * scale``."""
+    rows = weight.float().reshape(len(weight), -1)
+    scale = (rows.abs().amax(dim=1) / 127).clamp_min(1e-12)
+    q = torch.round(rows / scale[:, None]).clamp(-127, 127).to(torch.int8)
+    return q.reshape(weight.shape), scale
+
+
+def dequantize_int8(state_dict: dict, scales: dict, path="checkpoint") -> dict:
+    """Weights stored by :func:`quantize_int8` (scripts/pack_weights.py --int8) back to float32."""
+    if not isinstance(scales, dict) or not set(scales) <= set(state_dict):
+        raise UserError(f"{path!r}: its int8 scales do not match its weights; pack it again")
+    out = dict(state_dict)
+    for name, scale in scales.items():
+        q = state_dict[name]
+        if q.dtype != torch.int8 or scale.shape != (len(q),):
+            raise UserError(f"{path!r}: weight {name!r} is not an int8 tensor with one scale per row; pack it again")
+        out[name] = (q.float().reshape(len(q), -1) * scale.float()[:, None]).reshape(q.shape)
+    return out
+
+
 def _why_unreadable(path) -> str:
     """In our words; never torch's advice to load with weights_only=False (that runs the file's code)."""
     with open(path, "rb") as f:
@@ -65,6 +89,9 @@ def read_checkpoint(path: PathLike, map_location="cpu") -> Tuple[Dict[str, torch
         state_dict, meta = obj, {}
     else:
         raise UserError(f"{path!r} is not a FairMOT checkpoint: no 'state_dict' entry and not a bare state dict")
+    scales = meta.pop(INT8_SCALES, None)
+    if scales is not None:
+        state_dict = dequantize_int8(state_dict, scales, path)
     return _strip_prefix(state_dict), meta
 
 

@@ -113,3 +113,25 @@ def test_imagenet_dla34_backbone_loads_strictly(tmp_path):
     torch.save(state, path)
     with pytest.raises(CheckpointMismatchError, match="fc.bias"):
         load_imagenet_backbone(create_model("dla_34"), str(path))
+
+
+def test_int8_weights_load_back_as_float32(tmp_path):
+    """pack_weights.py --int8: one scale per row, read back by read_checkpoint; a file whose
+    scales do not fit its weights is one line, not a broken network."""
+    from fairmot.models.checkpoint import INT8_SCALES, quantize_int8, read_checkpoint
+
+    model = create_model("resdcn_18")
+    state = model.state_dict()
+    name = "layer4.1.conv2.weight"
+    q, scale = quantize_int8(state[name])
+    rows = len(state[name])
+    assert q.dtype == torch.int8 and scale.shape == (rows,)
+    path = tmp_path / "int8.pth"
+    torch.save({"state_dict": {**state, name: q}, INT8_SCALES: {name: scale}}, path)
+    loaded, meta = read_checkpoint(str(path))
+    assert INT8_SCALES not in meta and loaded[name].dtype == torch.float32
+    error = (loaded[name] - state[name]).abs().reshape(rows, -1).max(dim=1).values
+    assert torch.all(error <= scale / 2 + 1e-7)               # within half a step of each row
+    torch.save({"state_dict": {**state, name: q}, INT8_SCALES: {name: scale[:10]}}, path)
+    with pytest.raises(UserError, match="one scale per row; pack it again"):
+        read_checkpoint(str(path))
