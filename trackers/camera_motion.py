@@ -33,3 +33,10 @@ def warp_states(means: np.ndarray, covariances: np.ndarray, warp) -> Tuple[np.nd
     new_means[:, :2] += shift
     new_covariances = rotate @ covariances @ rotate.T
     return new_means, new_covariances
+
+
+def warp_boxes(tlbr: np.ndarray, warp) -> np.ndarray:
+    """(N, 4) boxes x1, y1, x2, y2 with both corners moved by ``warp``."""
+    matrix = check_warp(warp)
+    ones = np.ones((len(tlbr), 1))
+    return np.concatenate([np.c_[tlbr[:, :2], ones] @ matrix.T, np.c_[tlbr[:, 2:4], ones] @ matrix.T], axis=1)

@@ -44,10 +44,10 @@ from typing import List, Optional
 
 import numpy as np
 
-from .camera_motion import warp_states
+from .camera_motion import warp_boxes, warp_states
 from .kalman_filter import CHI2INV95, KalmanFilterXYWH
 from .matching import embedding_distance, iou_distance, linear_assignment
-from .track import normalize_rows
+from .track import check_detections, normalize_rows
 
 TENTATIVE, CONFIRMED = 0, 1
 
@@ -236,16 +236,6 @@ class HybridTracker:
             self.features[rows] = normalize_rows(self.ema_alpha * self.features[rows]
                                                  + (1 - self.ema_alpha) * feats[det_idx])
 
-    def _check_inputs(self, detections, embeddings):
-        dets = np.asarray(detections, dtype=np.float64).reshape(-1, 5) if np.size(detections) else np.zeros((0, 5))
-        if embeddings is None:
-            return dets, None
-        feats = np.asarray(embeddings, dtype=np.float64)
-        if feats.ndim != 2 or len(feats) != len(dets):
-            raise ValueError(f"embeddings must be (N, D) with one row per detection, got {feats.shape} "
-                             f"for {len(dets)} detections")
-        return dets, normalize_rows(feats) if len(feats) else feats
-
     def update(self, detections: np.ndarray, embeddings: Optional[np.ndarray] = None,
                warp: Optional[np.ndarray] = None) -> List[HybridTrack]:
         """Associate one frame; returns the confirmed tracks matched in it.
@@ -254,7 +244,10 @@ class HybridTracker:
         thresholds are applied here). ``embeddings``: (N, D) re-ID embeddings or None.
         ``warp``: 2x3 affine from the previous frame to this one (camera motion), or None.
         """
-        dets, feats = self._check_inputs(detections, embeddings)
+        dets, feats = check_detections(detections, embeddings)
+        dets = dets.astype(np.float64, copy=False)
+        if feats is not None:
+            feats = normalize_rows(feats.astype(np.float64, copy=False))
         self.frame_id += 1
         if feats is not None and self.features is None and len(self.ids) == 0:
             self.features = np.zeros((0, feats.shape[1]))
@@ -262,9 +255,7 @@ class HybridTracker:
             if warp is not None:
                 self.mean, self.cov = warp_states(self.mean, self.cov, warp)
                 self.obs_mean, self.obs_cov = warp_states(self.obs_mean, self.obs_cov, warp)
-                corners = np.c_[self.last_obs[:, :2], np.ones(len(self.ids))] @ np.asarray(warp, float).T
-                far = np.c_[self.last_obs[:, 2:], np.ones(len(self.ids))] @ np.asarray(warp, float).T
-                self.last_obs = np.c_[corners, far]
+                self.last_obs = warp_boxes(self.last_obs, warp)
             self.mean, self.cov = self.kalman_filter.predict(self.mean, self.cov)
             self.mean[:, 2:4] = np.maximum(self.mean[:, 2:4], 1.0)
         self.since += 1

@@ -38,7 +38,7 @@ from fairmot.errors import UserError
 
 from .kalman_filter import CHI2INV95, KalmanFilter
 from .matching import embedding_distance, fuse_motion, iou_distance, linear_assignment
-from .track import TRACKED, Track, TrackTable, normalize_rows, tlwh_to_tlbr, tlwh_to_xyah
+from .track import TRACKED, Track, TrackTable, check_detections, normalize_rows, tlwh_to_tlbr, tlwh_to_xyah
 
 
 class _Detections:
@@ -144,21 +144,6 @@ class JDETracker:
         """Tracks in the lost list as :class:`Track` snapshots."""
         return self._tracks.snapshot(np.arange(self._n_tracked, len(self._tracks)))
 
-    def _check_inputs(self, detections, embeddings):
-        dets = np.asarray(detections)
-        if dets.size == 0:
-            dets = dets.reshape(0, 5)
-        if dets.ndim != 2 or dets.shape[1] != 5:
-            raise UserError(f"detections must be an (N, 5) array [x1, y1, x2, y2, score], "
-                            f"got shape {dets.shape}")
-        if embeddings is None or len(dets) == 0:
-            return dets, None
-        feats = np.asarray(embeddings)
-        if feats.ndim != 2 or len(feats) != len(dets):
-            raise UserError(f"embeddings must be an (N, D) array with one row per detection, "
-                            f"got shape {feats.shape} for {len(dets)} detections")
-        return dets, feats
-
     def _check_mode(self, uses_embeddings):
         if self._uses_embeddings is None:
             self._uses_embeddings = uses_embeddings
@@ -202,7 +187,7 @@ class JDETracker:
         Returns a list of :class:`~fairmot.trackers.track.Track` with ``track_id``, ``tlwh``,
         ``tlbr``, ``score``.
         """
-        dets, feats = self._check_inputs(detections, embeddings)
+        dets, feats = check_detections(detections, embeddings)
         self.frame_id += 1
         frame = self.frame_id
         kf = self.kalman_filter

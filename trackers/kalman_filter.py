@@ -55,6 +55,30 @@ def squared_mahalanobis(mean, cov, z, dim=4):
     return squared
 
 
+def _predict(means, covariances, noise_variances):
+    """x' = F x, P' = F P F^T + Q for F = [[I, I], [0, I]] (4 positions, 4 velocities), with
+    F P F^T as two explicit block sums (see the module docstring); Q diagonal."""
+    new_mean = means.copy()
+    new_mean[:, :4] += means[:, 4:]
+    fp = covariances.copy()                      # F P: rows 0-3 gain rows 4-7
+    fp[:, :4, :] += covariances[:, 4:, :]
+    new_cov = fp.copy()                          # (F P) F^T: columns 0-3 gain columns 4-7
+    new_cov[:, :, :4] += fp[:, :, 4:]
+    idx = np.arange(8)
+    new_cov[:, idx, idx] += noise_variances
+    return new_mean, new_cov
+
+
+def _correct(means, covariances, z, projected_mean, projected_cov):
+    """The Kalman correction with H = [I, 0]: K^T = S^-1 (P H^T)^T, H P^T being P's first rows."""
+    gain_t = np.linalg.solve(projected_cov, covariances[:, :4, :])       # (N, 4, 8)
+    innovation = z - projected_mean
+    new_mean = means + np.matmul(innovation[:, None, :], gain_t)[:, 0, :]
+    gain = gain_t.transpose(0, 2, 1)
+    new_cov = covariances - np.matmul(np.matmul(gain, projected_cov), gain_t)
+    return new_mean, new_cov
+
+
 class KalmanFilter:
     """Constant-velocity Kalman filter over (x, y, a, h), vectorised over tracks."""
 
@@ -81,15 +105,7 @@ class KalmanFilter:
         """One step ahead: x' = F x, P' = F P F^T + Q, with F = [[I, I], [0, I]]."""
         means = np.asarray(means, dtype=np.float64)
         covariances = np.asarray(covariances, dtype=np.float64)
-        new_mean = means.copy()
-        new_mean[:, :4] += means[:, 4:]
-        fp = covariances.copy()                      # F P: rows 0-3 gain rows 4-7
-        fp[:, :4, :] += covariances[:, 4:, :]
-        new_cov = fp.copy()                          # (F P) F^T: columns 0-3 gain columns 4-7
-        new_cov[:, :, :4] += fp[:, :, 4:]
-        idx = np.arange(8)
-        new_cov[:, idx, idx] += np.square(self._motion_noise_stds(means[:, 3]))
-        return new_mean, new_cov
+        return _predict(means, covariances, np.square(self._motion_noise_stds(means[:, 3])))
 
     def project(self, means, covariances):
         """State distribution -> measurement space: (N, 4) means, (N, 4, 4) innovation
@@ -107,13 +123,7 @@ class KalmanFilter:
         covariances = np.asarray(covariances, dtype=np.float64)
         z = np.asarray(measurements, dtype=np.float64).reshape(-1, 4)
         projected_mean, projected_cov = self.project(means, covariances)
-        # K^T = S^-1 (P H^T)^T, with H P^T = the first four rows of P
-        gain_t = np.linalg.solve(projected_cov, covariances[:, :4, :])       # (N, 4, 8)
-        innovation = z - projected_mean
-        new_mean = means + np.matmul(innovation[:, None, :], gain_t)[:, 0, :]
-        gain = gain_t.transpose(0, 2, 1)
-        new_cov = covariances - np.matmul(np.matmul(gain, projected_cov), gain_t)
-        return new_mean, new_cov
+        return _correct(means, covariances, z, projected_mean, projected_cov)
 
     def gating_distance(self, means, covariances, measurements, only_position=False):
         """Squared Mahalanobis distance of every measurement to every track: (N tracks, M).
@@ -160,15 +170,7 @@ class KalmanFilterXYWH:
         """One step ahead (see :meth:`KalmanFilter.predict`)."""
         sides = self._sides(means)
         noise = np.square(np.concatenate([self.std_weight_position * sides, self.std_weight_velocity * sides], 1))
-        new_mean = means.copy()
-        new_mean[:, :4] += means[:, 4:]
-        fp = covariances.copy()
-        fp[:, :4, :] += covariances[:, 4:, :]
-        new_cov = fp.copy()
-        new_cov[:, :, :4] += fp[:, :, 4:]
-        idx = np.arange(8)
-        new_cov[:, idx, idx] += noise
-        return new_mean, new_cov
+        return _predict(means, covariances, noise)
 
     def gating_distance(self, means, covariances, measurements):
         """Squared Mahalanobis distance (N tracks, M) of (M, 4) (x, y, w, h) measurements; compare
@@ -189,7 +191,4 @@ class KalmanFilterXYWH:
         projected_cov = covariances[:, :4, :4].copy()
         idx = np.arange(4)
         projected_cov[:, idx, idx] += noise
-        gain_t = np.linalg.solve(projected_cov, covariances[:, :4, :])       # (N, 4, 8)
-        new_mean = means + np.matmul((z - means[:, :4])[:, None, :], gain_t)[:, 0, :]
-        new_cov = covariances - np.matmul(np.matmul(gain_t.transpose(0, 2, 1), projected_cov), gain_t)
-        return new_mean, new_cov
+        return _correct(means, covariances, z, means[:, :4], projected_cov)

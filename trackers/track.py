@@ -11,6 +11,8 @@ from typing import Optional
 
 import numpy as np
 
+from fairmot.errors import UserError
+
 
 class TrackState(IntEnum):
     """Life cycle: NEW (a detection), TRACKED (matched this frame), LOST (unmatched, may come
@@ -78,6 +80,24 @@ def tlwh_to_xyah(tlwh):
     ret[:, :2] += ret[:, 2:] / 2
     ret[:, 2] /= ret[:, 3]
     return ret
+
+
+def check_detections(detections, embeddings=None):
+    """``(dets (N, 5), embeddings (N, D) or None)`` as given (dtype kept), or a UserError saying
+    what shape was expected. Embeddings of a frame without detections are None."""
+    dets = np.asarray(detections)
+    if dets.size == 0:
+        dets = dets.reshape(0, 5)
+    if dets.ndim != 2 or dets.shape[1] != 5:
+        raise UserError(f"detections must be an (N, 5) array [x1, y1, x2, y2, score], "
+                        f"got shape {dets.shape}")
+    if embeddings is None or len(dets) == 0:
+        return dets, None
+    feats = np.asarray(embeddings)
+    if feats.ndim != 2 or len(feats) != len(dets):
+        raise UserError(f"embeddings must be an (N, D) array with one row per detection, "
+                        f"got shape {feats.shape} for {len(dets)} detections")
+    return dets, feats
 
 
 def normalize_rows(x):
