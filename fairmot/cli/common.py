@@ -98,10 +98,7 @@ def tracker_options(args) -> dict:
         options[key.strip()] = _option_value(value)
     options["tracker"] = args.tracker
     if args.camera_motion:
-        if args.tracker == "fairmot":
-            raise UserError("--camera-motion needs --tracker hybrid (fairmot's association has no camera-motion "
-                            "compensation)")
-        options["camera_motion"] = True
+        options["camera_motion"] = True        # the pipeline checks the tracker can use it
     options["min_box_area"] = 0.0 if args.no_box_filter else args.min_box_area
     options["max_aspect_ratio"] = None if args.no_box_filter else args.max_aspect_ratio
     return options

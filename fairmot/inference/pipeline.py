@@ -231,8 +231,7 @@ def track_to_folder(source: FrameSource, detector: BaseDetector, output_dir: str
     except ValueError as err:
         raise UserError(str(err)) from None
     if camera_motion and not _takes_warp(tracker_object):
-        raise UserError(f"--camera-motion needs a tracker that compensates it (--tracker hybrid); "
-                        f"{tracker!r} does not")
+        raise UserError(f"--camera-motion needs --tracker hybrid: {tracker!r} has no camera-motion compensation")
     estimator = None
     if camera_motion:
         from .camera_motion import CameraMotionEstimator

@@ -48,6 +48,14 @@ def test_malformed_seqinfo(case, fragment, bad_sequences, tracking_weights, tmp_
     (["--conf-thres", "1.5"], "--conf-thres must be in [0, 1)"),
     (["--track-buffer", "0"], "--track-buffer must be at least 1"),
     (["--device", "banana"], "is not a device"),
+    (["--tracker", "hybrid", "--byte"], "--byte is an option of --tracker fairmot"),
+    (["--tracker", "hybrid", "--conf-thres", "0.5"], "--conf-thres is an option of --tracker fairmot"),
+    (["--tracker", "hybrid", "--tracker-option", "nosuch=1"], "tracker 'hybrid' has no option 'nosuch'"),
+    (["--tracker-option", "min_hits"], "write KEY=VALUE"),
+    (["--tracker", "hybrid", "--tracker-option", "min_hits=0"], "min_hits must be >= 1"),
+    (["--min-box-area", "-1"], "--min-box-area must be 0 or more"),
+    (["--max-aspect-ratio", "nan"], "--max-aspect-ratio must be a positive number"),
+    (["--camera-motion"], "--camera-motion needs --tracker hybrid"),
 ])
 def test_tracking_options_out_of_range(extra, fragment, pets_frames, tracking_weights, tmp_path):
     out = tmp_path / "out"

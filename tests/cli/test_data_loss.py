@@ -13,21 +13,12 @@ import pytest
 from support.cli import assert_one_line_error
 from support.cli import run_fairmot as fairmot
 from support.data import PETS
+from support.files import snapshot
 from support.video import write_video
 
 FAST = ("--input-size", "160x96")
 
 pytestmark = pytest.mark.slow
-
-
-def snapshot(folder):
-    """{relative path: bytes} of every file under ``folder``."""
-    files = {}
-    for root, _, names in os.walk(folder):
-        for name in names:
-            path = os.path.join(root, name)
-            files[os.path.relpath(path, folder)] = open(path, "rb").read()
-    return files
 
 
 def track(source, weights, output, *extra):

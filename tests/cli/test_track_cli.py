@@ -328,22 +328,6 @@ def test_the_hybrid_tracker_and_the_box_filter_options(pets_frames, tracking_wei
     assert np.array_equal(every[passes], kept)
 
 
-@pytest.mark.parametrize("extra, fragments", [
-    (["--tracker", "hybrid", "--byte"], ["--byte is an option of --tracker fairmot"]),
-    (["--tracker", "hybrid", "--conf-thres", "0.5"], ["--conf-thres is an option of --tracker fairmot"]),
-    (["--tracker", "hybrid", "--tracker-option", "nosuch=1"], ["tracker 'hybrid' has no option 'nosuch'"]),
-    (["--tracker-option", "min_hits"], ["write KEY=VALUE"]),
-    (["--tracker", "hybrid", "--tracker-option", "min_hits=0"], ["min_hits must be >= 1"]),
-    (["--min-box-area", "-1"], ["--min-box-area must be 0 or more"]),
-    (["--max-aspect-ratio", "nan"], ["--max-aspect-ratio must be a positive number"]),
-    (["--camera-motion"], ["--camera-motion needs --tracker hybrid"]),
-])
-def test_bad_tracker_options_are_one_line(extra, fragments, pets_frames, tracking_weights, tmp_path):
-    proc = track_here(pets_frames, tracking_weights, tmp_path / "out", *extra)
-    assert_one_line_error(proc, *fragments)
-    assert not (tmp_path / "out").exists()
-
-
 def test_the_cli_names_the_trackers_the_package_has():
     from fairmot.cli.common import DEFAULT_TRACKER as CLI_DEFAULT
     from fairmot.cli.common import TRACKERS

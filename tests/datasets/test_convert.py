@@ -16,6 +16,7 @@ from fairmot.datasets.mot_format import load_mot_rows
 from fairmot.errors import UserError
 from support.cli import assert_one_line_error, run_main
 from support.data import COCO, MOT17_TRAIN, PETS, requires_shared
+from support.files import snapshot
 
 pytestmark = requires_shared
 
@@ -180,17 +181,6 @@ def test_bad_coco_files_are_one_line_errors(tmp_path):
         convert_coco(str(tmp_path / "none.json"), str(tmp_path), str(tmp_path / "o"), progress=False)
 
 
-def _tree(folder):
-    """Every path under ``folder`` (links not followed), with the bytes of regular files."""
-    found = {}
-    for root, dirs, files in os.walk(folder):
-        for name in dirs + files:
-            path = os.path.join(root, name)
-            found[os.path.relpath(path, folder)] = (None if os.path.isdir(path) or os.path.islink(path)
-                                                    else open(path, "rb").read())
-    return found
-
-
 @pytest.mark.parametrize("copy_images", [False, True])
 def test_a_conversion_that_fails_half_way_leaves_nothing_and_keeps_earlier_datasets(copy_images, tmp_path):
     """A COCO file naming an image that is missing, found after many labels were written: the
@@ -198,7 +188,7 @@ def test_a_conversion_that_fails_half_way_leaves_nothing_and_keeps_earlier_datas
     before it in the same --out is byte for byte unchanged."""
     out = tmp_path / "jde"
     convert_mot(plan_parts([PETS], (1, 20)), str(out), "pets", progress=False)
-    before = _tree(out)
+    before = snapshot(out)
     images = tmp_path / "images"
     images.mkdir()
     coco = json.load(open(os.path.join(COCO, "annotations.json")))
@@ -208,7 +198,7 @@ def test_a_conversion_that_fails_half_way_leaves_nothing_and_keeps_earlier_datas
     with pytest.raises(UserError, match=r"image .* is missing"):
         convert_coco(os.path.join(COCO, "annotations.json"), str(images), str(out), name="coco",
                      copy_images=copy_images, progress=False)
-    assert _tree(out) == before
+    assert snapshot(out) == before
     fresh = tmp_path / "fresh"
     with pytest.raises(UserError, match=r"image .* is missing"):
         convert_coco(os.path.join(COCO, "annotations.json"), str(images), str(fresh), progress=False)
@@ -220,7 +210,7 @@ def test_an_earlier_conversions_image_link_is_never_repointed(tmp_path):
     images/<seq> would change the first dataset's images. Refused; the first dataset is unchanged."""
     out = tmp_path / "jde"
     convert_mot(plan_parts([PETS], (1, 20)), str(out), "pets", progress=False)
-    before = _tree(out)
+    before = snapshot(out)
     other = tmp_path / "copy" / "PETS09-S2L1"
     os.makedirs(other)
     os.symlink(os.path.join(PETS, "gt"), other / "gt")
@@ -230,4 +220,4 @@ def test_an_earlier_conversions_image_link_is_never_repointed(tmp_path):
         os.link(os.path.join(PETS, "img1", f"{frame:06d}.jpg"), other / "img1" / f"{frame:06d}.jpg")
     with pytest.raises(UserError, match="already exists and is not a link to .*choose another --out"):
         convert_mot(plan_parts([str(other)], (1, 20)), str(out), "pets2", progress=False)
-    assert _tree(out) == before
+    assert snapshot(out) == before
