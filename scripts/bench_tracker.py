@@ -136,21 +136,28 @@ def bench_mot17(data, original, repeat, seed):
     print(line + scores_line(summary, "OVERALL") + "  (scores: all frames pooled)")
 
     print("\n== the same streams, every tracker (all seven sequences pooled; peers: motion only) ==")
-    print(f"{'tracker':<30}" + TIME_HEAD + f"{'MOTA':>6}{'IDF1':>6}{'IDs':>6}")
     contenders = {f"fairmot {mode}": (lambda fr, kw=kwargs: ours(fr, **kw), with_emb)
                   for mode, (kwargs, with_emb) in MODES.items()}
     contenders["hybrid (embeddings)"] = (lambda fr: lambda: create_tracker("hybrid", fr).update, True)
     contenders["hybrid (motion only)"] = (lambda fr: lambda: create_tracker("hybrid", fr).update, False)
+    print_contenders(contenders, [(q.name, q.frame_rate, q.gt_rows, q.frames) for q in seqs], 1)
+
+
+def print_contenders(contenders, streams, repeat):
+    """One row per tracker, the peers added: ms/frame and the pooled MOTA / IDF1 / IDs over
+    ``streams`` of (name, frame rate, ground-truth rows, frames)."""
+    contenders = dict(contenders)
     for name, make in peer_trackers().items():
         contenders[name] = (lambda fr, make=make: lambda: make(fr), False)
+    print(f"{'tracker':<30}" + TIME_HEAD + f"{'MOTA':>6}{'IDF1':>6}{'IDs':>6}")
     for name, (make, with_emb) in contenders.items():
         accs, times = {}, []
-        for seq in tqdm(seqs, desc=name, leave=False):
-            rows, wall, cpu = best_time(make(seq.frame_rate), seq.frames, 1, with_emb)
-            accs[seq.name] = evaluate_sequence(seq.gt_rows, rows, seq.name, len(seq.frames))
+        for seq, fps, gt, frames in tqdm(streams, desc=name, leave=False):
+            rows, wall, cpu = best_time(make(fps), frames, repeat, with_emb)
+            accs[seq] = evaluate_sequence(gt, rows, seq, len(frames))
             times.append((wall, cpu))
-        print(f"{name:<30}" + time_columns(*np.mean(times, axis=0))
-              + scores_line(summarize(accs), "OVERALL"), flush=True)
+        print(f"{name:<30}" + time_columns(*np.mean(times, axis=0)) + scores_line(summarize(accs), "OVERALL"),
+              flush=True)
 
 
 def bench_scaling(data, original, repeat, seed, frames=300):
@@ -239,19 +246,9 @@ def own_detection_streams(seed=11, clips=4, frames=150):
 def bench_own(repeat):
     streams = own_detection_streams()
     print("\n== FairMOT's own detections: bundled demo model on 4 held-out synthetic clips (seed 11), pooled ==")
-    print(f"{'tracker':<30}" + TIME_HEAD + f"{'MOTA':>6}{'IDF1':>6}{'IDs':>6}")
     contenders = {"fairmot": (lambda fr: ours(fr), True), "fairmot BYTE": (lambda fr: ours(fr, use_byte=True), True),
                   "hybrid (embeddings)": (lambda fr: lambda: create_tracker("hybrid", fr).update, True)}
-    for name, make in peer_trackers().items():
-        contenders[name] = (lambda fr, make=make: lambda: make(fr), False)
-    for name, (make, with_emb) in contenders.items():
-        accs, times = {}, []
-        for seq, fps, gt, frames in streams:
-            rows, wall, cpu = best_time(make(fps), frames, repeat, with_emb)
-            accs[seq] = evaluate_sequence(gt, rows, seq, len(frames))
-            times.append((wall, cpu))
-        print(f"{name:<30}" + time_columns(*np.mean(times, axis=0)) + scores_line(summarize(accs), "OVERALL"),
-              flush=True)
+    print_contenders(contenders, streams, repeat)
 
 
 def peer_trackers():

@@ -24,7 +24,7 @@ Faster R-CNN detections, motion only; see scripts/bench_tracker.py):
   MOTA 77.3 / IDF1 86.5 at 0.2 / 0.3, 75.7 / 85.4 at 0.3 / 0.4, 72.1 / 82.6 at 0.4 / 0.5,
   41.3 / 52.3 at the motion-only 0.8 / 0.9. Not yet right for every detector: on the bundled
   network's own detections (bench_tracker.py --sections own), whose false positives persist,
-  0.2 / 0.3 start too many tracks (MOTA 78.9 vs fairmot's 85.9, IDF1 81.1 vs 79.5).
+  0.2 / 0.3 start too many tracks (MOTA 79.3 vs fairmot's 85.7, IDF1 80.7 vs 79.4).
 - OC-SORT: observation-centric re-update (``reupdate_after_gap``): when a lost track is found
   again, its filter is rerun from its last observation along a straight path to the new one, so
   the velocity it drifted on while unseen is replaced by the one the observations imply.
