@@ -1,7 +1,9 @@
 """Camera motion applied to track states: a 2x3 affine from the previous frame to this one.
 
 The estimate of the affine itself needs the frames and lives with the pipeline (OpenCV); this
-module only moves the Kalman states, so the tracker package stays numpy-only.
+module only moves the Kalman states, so the tracker package stays numpy-only. One function per
+state layout: (x, y, w, h) with blockwise covariances (:class:`~.kalman_filter.KalmanFilterXYWH`)
+and (x, y, a, h) with full ones (:class:`~.kalman_filter.KalmanFilter`).
 """
 from __future__ import annotations
 
@@ -18,21 +20,47 @@ def check_warp(warp) -> np.ndarray:
     return matrix
 
 
-def warp_states(means: np.ndarray, covariances: np.ndarray, warp) -> Tuple[np.ndarray, np.ndarray]:
-    """Move (N, 8) states ``(x, y, w, h, vx, vy, vw, vh)`` and their covariances by ``warp``.
+def warp_xywh_states(means: np.ndarray, covariances: np.ndarray, warp) -> Tuple[np.ndarray, np.ndarray]:
+    """Move (N, 8) states ``(x, y, w, h, vx, vy, vw, vh)`` and their (N, 3, 4) blockwise
+    covariances (:class:`~.kalman_filter.KalmanFilterXYWH`) by ``warp``.
 
-    As BoT-SORT does: every pair (x, y), (w, h), (vx, vy), (vw, vh) is multiplied by the 2x2
-    part, the translation is added to the centre only, and P becomes R P R^T.
+    As BoT-SORT does, every pair (x, y), (w, h), (vx, vy), (vw, vh) is multiplied by the 2x2
+    part L and the translation is added to the centre only. The covariances become the blocks of
+    L P L^T the blockwise form keeps: all of it for a pan or a zoom (L diagonal); for a turn by
+    an angle t the variances are still exact, and the x-y covariances it creates (about
+    t x the difference of the two variances: under 1% of them for half a degree, more than
+    consecutive frames turn) are left out.
     """
     matrix = check_warp(warp)
     if len(means) == 0:
         return means, covariances
     linear, shift = matrix[:, :2], matrix[:, 2]
-    rotate = np.kron(np.eye(4), linear)                      # (8, 8), one 2x2 block per pair
-    new_means = means @ rotate.T
+    new_means = (means.reshape(-1, 4, 2) @ linear.T).reshape(-1, 8)
     new_means[:, :2] += shift
-    new_covariances = rotate @ covariances @ rotate.T
+    squared = np.square(linear)                                  # diag(L D L^T) = L^2 diag(D)
+    new_covariances = (covariances.reshape(-1, 3, 2, 2) @ squared.T).reshape(covariances.shape)
     return new_means, new_covariances
+
+
+def warp_xyah_states(means: np.ndarray, covariances: np.ndarray, warp) -> Tuple[np.ndarray, np.ndarray]:
+    """Move (N, 8) states ``(x, y, a, h, vx, vy, va, vh)`` and their (N, 8, 8) covariances
+    (:class:`~.kalman_filter.KalmanFilter`) by ``warp``.
+
+    The centre is moved by the affine and its velocity by the 2x2 part L; the height and its
+    velocity scale by L's scale sqrt(|det L|); the aspect ratio is kept (a similarity keeps a
+    box's shape). P becomes T P T^T for that linear map T.
+    """
+    matrix = check_warp(warp)
+    if len(means) == 0:
+        return means, covariances
+    linear, shift = matrix[:, :2], matrix[:, 2]
+    scale = np.sqrt(abs(np.linalg.det(linear)))
+    transform = np.eye(8)
+    transform[0:2, 0:2] = transform[4:6, 4:6] = linear
+    transform[3, 3] = transform[7, 7] = scale
+    new_means = means @ transform.T
+    new_means[:, :2] += shift
+    return new_means, transform @ covariances @ transform.T
 
 
 def warp_boxes(tlbr: np.ndarray, warp) -> np.ndarray:

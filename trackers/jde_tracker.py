@@ -23,6 +23,8 @@ Per frame (the step order of FairMOT's ``multitracker.py``):
    de-duplicated, keeping the one tracked longer.
 8. Output: the confirmed tracked tracks, box = Kalman state.
 
+Not in FairMOT: ``update(..., warp=)`` moves every state by the camera's motion first.
+
 Matched tracks take the detection's embedding into their smoothed embedding (EMA with weight
 ``ema_alpha`` = 0.9 on the old one, re-normalised). Everything runs batched over tracks.
 
@@ -36,6 +38,7 @@ import numpy as np
 
 from fairmot.errors import UserError
 
+from .camera_motion import warp_xyah_states
 from .kalman_filter import CHI2INV95, KalmanFilter
 from .matching import embedding_distance, fuse_motion, iou_distance, linear_assignment
 from .track import TRACKED, Track, TrackTable, check_detections, normalize_rows, tlwh_to_tlbr, tlwh_to_xyah
@@ -178,12 +181,15 @@ class JDETracker:
         self._tracks.update(self.kalman_filter, rows, xyah, scores, features, self.frame_id,
                             self.ema_alpha)
 
-    def update(self, detections: np.ndarray, embeddings: Optional[np.ndarray] = None) -> List[Track]:
+    def update(self, detections: np.ndarray, embeddings: Optional[np.ndarray] = None,
+               warp: Optional[np.ndarray] = None) -> List[Track]:
         """Associate one frame's detections; returns the confirmed tracked tracks.
 
         ``detections``: (N, 5) array ``[x1, y1, x2, y2, score]`` in frame pixels (all of the
         frame's detections; thresholds are applied here). ``embeddings``: (N, D) array, one
         re-ID embedding per detection (normalised here), or None for motion-only tracking.
+        ``warp``: 2x3 affine from the previous frame to this one (camera motion), applied to every
+        track's Kalman state before the prediction; None (FairMOT's behaviour) leaves them.
         Returns a list of :class:`~fairmot.trackers.track.Track` with ``track_id``, ``tlwh``,
         ``tlbr``, ``score``.
         """
@@ -203,6 +209,8 @@ class JDETracker:
         use_embeddings = bool(self._uses_embeddings)
 
         tracks = self._tracks
+        if warp is not None and len(tracks):
+            tracks.mean, tracks.covariance = warp_xyah_states(tracks.mean, tracks.covariance, warp)
         n_tracked, n_all = self._n_tracked, len(tracks)
         in_tracked = np.arange(n_all) < n_tracked
         unconfirmed = np.flatnonzero(in_tracked & ~tracks.is_activated)

@@ -22,7 +22,12 @@ def embedding_distance(track_features, det_features):
     b = np.asarray(det_features, dtype=np.float64)
     a = a / np.linalg.norm(a, axis=1, keepdims=True)
     b = b / np.linalg.norm(b, axis=1, keepdims=True)
-    return np.maximum(0.0, 1.0 - a @ b.T)
+    return unit_embedding_distance(a, b)
+
+
+def unit_embedding_distance(track_features, det_features):
+    """:func:`embedding_distance` of rows already of unit length (float64): no normalising."""
+    return np.maximum(0.0, 1.0 - track_features @ det_features.T)
 
 
 def fuse_motion(kalman_filter, cost, means, covariances, measurements, lambda_=0.98,
@@ -62,6 +67,8 @@ def linear_assignment(cost, thresh):
     if n_rows == 0 or n_cols == 0:
         return np.empty((0, 2), dtype=np.intp), np.arange(n_rows), np.arange(n_cols)
     _, x, y = lap.lapjv(cost, extend_cost=True, cost_limit=thresh)
-    rows = np.flatnonzero(x >= 0)
-    matches = np.stack([rows, x[rows]], axis=1).astype(np.intp)
-    return matches, np.flatnonzero(x < 0), np.flatnonzero(y < 0)
+    matched = x >= 0
+    matches = np.empty((np.count_nonzero(matched), 2), dtype=np.intp)
+    matches[:, 0] = np.flatnonzero(matched)
+    matches[:, 1] = x[matched]
+    return matches, np.flatnonzero(~matched), np.flatnonzero(y < 0)

@@ -46,7 +46,7 @@ def add_tracking_arguments(parser: argparse.ArgumentParser, weights_required: bo
                             "FairMOT's rule for people)")
     group.add_argument("--camera-motion", action="store_true",
                        help="estimate the camera's motion between frames (optical flow) and compensate it in "
-                            "the tracker (--tracker hybrid): for moving or shaking cameras")
+                            "the tracker: for moving or shaking cameras")
     group.add_argument("--no-box-filter", action="store_true",
                        help="output every track, whatever its size and shape (other objects than people)")
     return group
@@ -98,7 +98,7 @@ def tracker_options(args) -> dict:
         options[key.strip()] = _option_value(value)
     options["tracker"] = args.tracker
     if args.camera_motion:
-        options["camera_motion"] = True        # the pipeline checks the tracker can use it
+        options["camera_motion"] = True
     options["min_box_area"] = 0.0 if args.no_box_filter else args.min_box_area
     options["max_aspect_ratio"] = None if args.no_box_filter else args.max_aspect_ratio
     return options

@@ -205,11 +205,6 @@ def prepare_output_dir(path):
     return path
 
 
-def _takes_warp(tracker) -> bool:
-    import inspect
-    return "warp" in inspect.signature(tracker.update).parameters
-
-
 def track_to_folder(source: FrameSource, detector: BaseDetector, output_dir: str,
                     video_format: Optional[str] = "avi", progress: bool = True, overwrite: bool = False,
                     tracker: str = DEFAULT_TRACKER, min_box_area: float = 100,
@@ -230,8 +225,6 @@ def track_to_folder(source: FrameSource, detector: BaseDetector, output_dir: str
         tracker_object = create_tracker(tracker, source.fps, **tracker_options)
     except ValueError as err:
         raise UserError(str(err)) from None
-    if camera_motion and not _takes_warp(tracker_object):
-        raise UserError(f"--camera-motion needs --tracker hybrid: {tracker!r} has no camera-motion compensation")
     estimator = None
     if camera_motion:
         from .camera_motion import CameraMotionEstimator

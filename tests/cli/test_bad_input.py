@@ -55,7 +55,6 @@ def test_malformed_seqinfo(case, fragment, bad_sequences, tracking_weights, tmp_
     (["--tracker", "hybrid", "--tracker-option", "min_hits=0"], "min_hits must be >= 1"),
     (["--min-box-area", "-1"], "--min-box-area must be 0 or more"),
     (["--max-aspect-ratio", "nan"], "--max-aspect-ratio must be a positive number"),
-    (["--camera-motion"], "--camera-motion needs --tracker hybrid"),
 ])
 def test_tracking_options_out_of_range(extra, fragment, pets_frames, tracking_weights, tmp_path):
     out = tmp_path / "out"

@@ -7,7 +7,6 @@ import pytest
 from fairmot.datasets.mot_format import load_mot_rows, read_seqinfo, split_by_frame
 from fairmot.evaluation import evaluate_sequence, summarize
 from fairmot.trackers import DEFAULT_TRACKER, HybridTracker, JDETracker, create_tracker, filter_tracks, list_trackers
-from fairmot.trackers.camera_motion import warp_states
 from support.data import SHARED, requires_shared
 
 MOT15 = os.path.join(SHARED, "MOT15", "train")
@@ -91,15 +90,6 @@ def test_camera_motion_keeps_ids_the_boxes_alone_lose():
     assert all(sorted(t.track_id for t in o) == [1, 2] for o in warped)
     plain = run(HybridTracker(frame_rate=30), frames)
     assert max(t.track_id for o in plain for t in o) > 2
-
-
-def test_warp_states_moves_centres_and_velocities():
-    means = np.array([[10.0, 20, 4, 8, 1, 2, 0, 0]])
-    covs = np.eye(8)[None].copy()
-    moved, cov = warp_states(means, covs, [[2, 0, 5], [0, 2, -5]])
-    assert np.allclose(moved, [[25, 35, 8, 16, 2, 4, 0, 0]]) and np.allclose(np.diag(cov[0]), 4)
-    with pytest.raises(ValueError, match="2x3"):
-        warp_states(means, covs, np.eye(3))
 
 
 def test_appearance_keeps_two_crossing_people_apart():

@@ -120,3 +120,84 @@ def test_linear_assignment_respects_cost_limit():
     assert matches.tolist() == [[0, 1]] and u_rows.tolist() == [1] and u_cols.tolist() == [0]
     matches, u_rows, u_cols = linear_assignment(np.zeros((2, 0)), 0.5)
     assert matches.shape == (0, 2) and u_rows.tolist() == [0, 1] and u_cols.tolist() == []
+
+
+def _xywh_matrices(mean, pos=1 / 20, vel=1 / 160):
+    """The textbook matrices of the (x, y, w, h) model at state ``mean``: F, Q, H, R."""
+    sides = mean[[2, 3, 2, 3]]
+    F = np.eye(8)
+    F[:4, 4:] = np.eye(4)
+    Q = np.diag(np.r_[np.square(pos * sides), np.square(vel * sides)])
+    return F, Q, np.eye(4, 8), np.diag(np.square(pos * sides))
+
+
+def _full_covariance(blocks):
+    """(3, 4) blockwise covariance -> the 8x8 matrix."""
+    P = np.zeros((8, 8))
+    idx = np.arange(4)
+    P[idx, idx], P[idx, idx + 4], P[idx + 4, idx], P[idx + 4, idx + 4] = blocks[0], blocks[1], blocks[1], blocks[2]
+    return P
+
+
+def test_blockwise_xywh_filter_equals_the_matrix_kalman_filter():
+    """Twenty predict / update steps of three tracks (NSA scores on some) against x' = F x,
+    P' = F P F^T + Q, K = P H^T (H P H^T + R)^-1 written out with 8x8 matrices."""
+    from fairmot.trackers.kalman_filter import KalmanFilterXYWH
+    rng = np.random.default_rng(1)
+    kf = KalmanFilterXYWH()
+    z = np.c_[rng.uniform(0, 1000, (3, 2)), rng.uniform(20, 60, 3), rng.uniform(50, 200, 3)]
+    mean, cov = kf.initiate(z)
+    ref = [(mean[i].copy(), _full_covariance(cov[i])) for i in range(3)]
+    for step in range(20):
+        mean, cov = kf.predict(mean, cov)
+        z = mean[:, :4] + rng.normal(0, 4, (3, 4))
+        scores = rng.uniform(0.3, 0.9, 3) if step % 2 else None
+        gate = kf.gating_distance(mean, cov, z)
+        for i, (m, P) in enumerate(ref):
+            F, Q, H, R = _xywh_matrices(m)
+            m, P = F @ m, F @ P @ F.T + Q
+            _, _, _, R = _xywh_matrices(m)
+            d = z - m[:4]
+            expected_gate = [dj @ np.linalg.solve(H @ P @ H.T + R, dj) for dj in d]
+            np.testing.assert_allclose(gate[i], expected_gate, rtol=1e-9)
+            if scores is not None:
+                R = R * (1 - scores[i])
+            K = P @ H.T @ np.linalg.inv(H @ P @ H.T + R)
+            ref[i] = (m + K @ (z[i] - H @ m), P - K @ H @ P)
+        mean, cov = kf.update(mean, cov, z, scores)
+        for i, (m, P) in enumerate(ref):
+            np.testing.assert_allclose(mean[i], m, rtol=1e-10)
+            np.testing.assert_allclose(_full_covariance(cov[i]), P, rtol=1e-9, atol=1e-9)
+
+
+def test_warp_of_blockwise_states_is_the_matrix_warp():
+    """A pan + zoom moves states and covariances exactly as R P R^T does; a 0.5 degree turn
+    (more than consecutive frames show) gives the exact variances and leaves out x-y
+    covariances under 1% of them."""
+    from fairmot.trackers.camera_motion import warp_xywh_states
+    from fairmot.trackers.kalman_filter import KalmanFilterXYWH
+    kf = KalmanFilterXYWH()
+    mean, cov = kf.predict(*kf.initiate(np.array([[300.0, 200, 40, 100], [50, 60, 20, 45]])))
+    mean[:, 4:] = [[2, -1, 0.5, 1], [0, 3, 0, 0]]
+    angle = np.radians(0.5)
+    for warp, tol in (([[1.02, 0, 15], [0, 1.02, -7]], 1e-12),
+                      ([[np.cos(angle), -np.sin(angle), 4], [np.sin(angle), np.cos(angle), 2]], 1e-2)):
+        warp = np.array(warp)
+        new_mean, new_cov = warp_xywh_states(mean, cov, warp)
+        R = np.kron(np.eye(4), warp[:, :2])
+        for i in range(2):
+            np.testing.assert_allclose(new_mean[i], R @ mean[i] + np.r_[warp[:, 2], np.zeros(6)], rtol=1e-12)
+            full = R @ _full_covariance(cov[i]) @ R.T
+            blockwise = _full_covariance(new_cov[i])
+            np.testing.assert_allclose(np.diag(blockwise), np.diag(full), rtol=1e-12)
+            assert np.abs(blockwise - full).max() <= tol * np.abs(full).max()
+
+
+def test_warp_of_xyah_states_keeps_the_aspect_and_scales_the_height():
+    from fairmot.trackers.camera_motion import warp_xyah_states
+    means = np.array([[10.0, 20, 0.4, 8, 1, 2, 0.01, 0.5]])
+    moved, cov = warp_xyah_states(means, np.eye(8)[None], [[2, 0, 5], [0, 2, -5]])
+    np.testing.assert_allclose(moved, [[25, 35, 0.4, 16, 2, 4, 0.01, 1]])
+    np.testing.assert_allclose(np.diag(cov[0]), [4, 4, 1, 4, 4, 4, 1, 4])
+    with pytest.raises(ValueError, match="2x3"):
+        warp_xyah_states(means, np.eye(8)[None], np.eye(3))
