@@ -17,5 +17,6 @@ class SynthConfig:
     far_height: float = 0.17     # person height with feet on the horizon
     near_height: float = 0.52    # person height with feet on the bottom row
     jitter: float = 0.0          # camera shake: std of the per-frame offset, pixels
+    pan_speed: float = 0.0       # camera pan: peak speed, pixels per frame (0 = no pan)
     noise: float = 2.0           # pixel noise std (0 = none)
     jpeg_quality: int = 92

@@ -6,7 +6,9 @@ directions, enter and leave at the borders, and occlude each other: figures are 
 near (by foot position), and ground truth records each full-body box (the tight box of the
 whole rendered figure, also where it is hidden) with its visible fraction, MOT17 style.
 Sizes follow a simple perspective: people lower in the frame are nearer and bigger.
-Optional camera jitter (whole-frame integer shifts, so boxes stay exact) and pixel noise.
+Optional camera motion, by whole-pixel shifts of the view over a larger scene (so boxes stay
+exact): shake (``jitter``) and a pan (``pan_speed``: the view sweeps half a frame width to the
+right and back, a cosine in time, at most ``pan_speed`` pixels a frame); and pixel noise.
 
 Everything is drawn with OpenCV from one ``np.random.Generator``: the same seed gives the
 same bytes. See :func:`write_synthetic_dataset` for the on-disk layout.
@@ -252,7 +254,11 @@ class SyntheticScene:
         self.cfg = config
         self.rng = rng
         self.margin = int(math.ceil(3 * config.jitter))
-        self.canvas_w = config.width + 2 * self.margin
+        # the pan sweeps pan_range pixels in pan_period frames; its speed peaks at pan_speed
+        self.pan_range = config.width // 2 if config.pan_speed > 0 else 0
+        self.pan_period = math.pi * self.pan_range / config.pan_speed if config.pan_speed > 0 else 0
+        self.frame_index = 0
+        self.canvas_w = config.width + 2 * self.margin + self.pan_range
         self.canvas_h = config.height + 2 * self.margin
         self.horizon_y = config.horizon * config.height + self.margin
         self.background = make_background(rng, self.canvas_w, self.canvas_h, self.horizon_y
@@ -264,7 +270,11 @@ class SyntheticScene:
         self.walkers = []
         self.next_id = 1
         self.offset = np.zeros(2)
-        for _ in range(int(rng.poisson(config.mean_people))):
+        # a wider scene (pan) holds proportionally more people: the view keeps the density
+        widen = self.canvas_w / (config.width + 2 * self.margin)
+        self.mean_people = config.mean_people * widen if self.pan_range else config.mean_people
+        self.max_people = int(round(config.max_people * widen)) if self.pan_range else config.max_people
+        for _ in range(int(rng.poisson(self.mean_people))):
             self._spawn(inside=True)
 
     def person_height(self, walker):
@@ -274,7 +284,7 @@ class SyntheticScene:
         return c.height * (c.far_height + (c.near_height - c.far_height) * t) * walker.look.scale
 
     def _spawn(self, inside=False):
-        if len(self.walkers) >= self.cfg.max_people:
+        if len(self.walkers) >= self.max_people:
             return
         rng = self.rng
         hue = (self.hue0 + 0.618034 * self.next_id) % 1.0
@@ -316,12 +326,19 @@ class SyntheticScene:
             w.y += dy
             w.phase += 2 * math.pi * math.hypot(dx, dy) / (0.8 * h)
         self.walkers = [w for w in self.walkers if not self._gone(w)]
-        deficit = (c.mean_people - len(self.walkers)) / max(c.mean_people, 1e-6)
+        deficit = (self.mean_people - len(self.walkers)) / max(self.mean_people, 1e-6)
         if rng.random() < np.clip(0.04 + 0.3 * deficit, 0, 0.6):
             self._spawn()
         if c.jitter > 0:
             self.offset = np.clip(0.6 * self.offset + rng.normal(0, c.jitter, 2),
                                   -self.margin, self.margin)
+        self.frame_index += 1
+
+    def pan_offset(self):
+        """Horizontal position of the view in the scene, pixels (0 without a pan)."""
+        if not self.pan_range:
+            return 0
+        return int(round(self.pan_range * (1 - math.cos(2 * math.pi * self.frame_index / self.pan_period)) / 2))
 
     def _gone(self, w):
         x, y, bw, bh = w.box
@@ -361,7 +378,8 @@ class SyntheticScene:
         for w, parts, x0, y0 in figures:
             self._paste(canvas, owner, parts, colour_person(parts, w.look), x0, y0, w.track_id)
 
-        ox, oy = self.margin + int(round(self.offset[0])), self.margin + int(round(self.offset[1]))
+        ox = self.margin + self.pan_offset() + int(round(self.offset[0]))
+        oy = self.margin + int(round(self.offset[1]))
         frame = canvas[oy:oy + c.height, ox:ox + c.width]
         owner = owner[oy:oy + c.height, ox:ox + c.width]
         if self.noise_bank:
@@ -462,6 +480,8 @@ def check_config(config: SynthConfig) -> None:
               ("fps", config.fps > 0, "positive"),
               ("people", math.isfinite(config.mean_people) and config.mean_people >= 0, "a number >= 0"),
               ("jitter", math.isfinite(config.jitter) and config.jitter >= 0, "a number >= 0"),
+              ("pan-speed", math.isfinite(config.pan_speed) and 0 <= config.pan_speed <= config.width / 8,
+               f"between 0 and {config.width / 8:g} pixels a frame (an eighth of --width)"),
               ("noise", math.isfinite(config.noise) and config.noise >= 0, "a number >= 0")]
     for name, ok, what in limits:
         if not ok:

@@ -13,6 +13,9 @@ Sections (all by default, or pick with --sections):
 - own:     FairMOT's own detections: the bundled demo model (fairmot.models.zoo
            DEMO_RESDCN18W32_SYNTH, trained on seed 0) run once over 4 held-out synthetic clips
            (seed 11, 150 frames each, 640x360), its boxes and embeddings fed to every tracker.
+- camera:  the same clips with a camera that pans (fairmot synth --camera-motion pan-shake:
+           at most 16 px a frame, shaking 6 px): our trackers with and without the camera-motion
+           warps of fairmot.inference.camera_motion (estimated once per clip), and the peers.
 - mot15:   motion-only association on real detections: the ten MOT15 training sequences with
            their Faster R-CNN detections; our trackers ("hybrid", "fairmot" and FairMOT+BYTE)
            next to SORT, ByteTrack, OC-SORT and BoT-SORT from the `trackers` PyPI package
@@ -53,15 +56,19 @@ MODES = {   # name -> (JDETracker keyword arguments, feed embeddings)
 }
 
 
-def track_stream(update, frames, with_embeddings=True):
-    """Run ``update`` over frames of (dets, embeddings, ...).
+def track_stream(update, frames, with_embeddings=True, warps=None):
+    """Run ``update`` over frames of (dets, embeddings, ...), with ``warps`` (one 2x3 camera
+    motion per frame) when given.
 
     Returns (MOT rows, mean wall seconds per frame, mean CPU seconds per frame)."""
     rows, wall, cpu = [], 0.0, 0.0
     for i, frame in enumerate(frames):
         dets, emb = frame[0].copy(), frame[1].copy() if with_embeddings else None
         start, start_cpu = time.perf_counter(), time.process_time()
-        tracks = update(dets, emb) if with_embeddings else update(dets)
+        if warps is not None:
+            tracks = update(dets, emb, warp=warps[i])
+        else:
+            tracks = update(dets, emb) if with_embeddings else update(dets)
         wall += time.perf_counter() - start
         cpu += time.process_time() - start_cpu
         rows.extend([i + 1, t.track_id, *t.tlwh, t.score, -1, -1, -1]
@@ -70,12 +77,12 @@ def track_stream(update, frames, with_embeddings=True):
     return np.array(rows, dtype=np.float64).reshape(-1, 10), wall / n, cpu / n
 
 
-def best_time(make_update, frames, repeat, with_embeddings=True):
+def best_time(make_update, frames, repeat, with_embeddings=True, warps=None):
     """(rows of the first run, best mean wall seconds per frame, best mean CPU seconds per
     frame) over ``repeat`` runs."""
     rows, wall, cpu = None, np.inf, np.inf
     for _ in range(repeat):
-        run_rows, run_wall, run_cpu = track_stream(make_update(), frames, with_embeddings)
+        run_rows, run_wall, run_cpu = track_stream(make_update(), frames, with_embeddings, warps)
         rows = run_rows if rows is None else rows
         wall, cpu = min(wall, run_wall), min(cpu, run_cpu)
     return rows, wall, cpu
@@ -145,15 +152,17 @@ def bench_mot17(data, original, repeat, seed):
 
 def print_contenders(contenders, streams, repeat):
     """One row per tracker, the peers added: ms/frame and the pooled MOTA / IDF1 / IDs over
-    ``streams`` of (name, frame rate, ground-truth rows, frames)."""
+    ``streams`` of (name, frame rate, ground-truth rows, frames[, camera warps]).
+    ``contenders``: {name: (make(frame_rate) -> make_update, with embeddings[, with warps])}."""
     contenders = dict(contenders)
     for name, make in peer_trackers().items():
         contenders[name] = (lambda fr, make=make: lambda: make(fr), False)
     print(f"{'tracker':<30}" + TIME_HEAD + f"{'MOTA':>6}{'IDF1':>6}{'IDs':>6}")
-    for name, (make, with_emb) in contenders.items():
+    for name, (make, with_emb, *with_warps) in contenders.items():
         accs, times = {}, []
-        for seq, fps, gt, frames in tqdm(streams, desc=name, leave=False):
-            rows, wall, cpu = best_time(make(fps), frames, repeat, with_emb)
+        for seq, fps, gt, frames, *warps in tqdm(streams, desc=name, leave=False):
+            warps = warps[0] if warps and with_warps and with_warps[0] else None
+            rows, wall, cpu = best_time(make(fps), frames, repeat, with_emb, warps)
             accs[seq] = evaluate_sequence(gt, rows, seq, len(frames))
             times.append((wall, cpu))
         print(f"{name:<30}" + time_columns(*np.mean(times, axis=0)) + scores_line(summarize(accs), "OVERALL"),
@@ -214,15 +223,18 @@ def roboflow_update(tracker_class, frame_rate):
     return update
 
 
-def own_detection_streams(seed=11, clips=4, frames=150):
-    """[(name, frame_rate, gt rows, frames of (dets, embeddings))]: the bundled demo network's
-    detections (score > 0.05) on held-out synthetic clips, generated in a temporary folder."""
+def own_detection_streams(seed=11, clips=4, frames=150, pan_speed=0.0, jitter=0.0):
+    """[(name, frame_rate, gt rows, frames of (dets, embeddings), camera warps)]: the bundled
+    demo network's detections (score > 0.05) on held-out synthetic clips, generated in a
+    temporary folder, and the warps the tracking pipeline's camera-motion estimator finds
+    between their frames (given the detections to mask, as the pipeline does)."""
     import tempfile
 
     import cv2
     import torch
 
     from fairmot.datasets.synthetic import SynthConfig, write_sequence
+    from fairmot.inference.camera_motion import CameraMotionEstimator
     from fairmot.inference.torch_detector import Detector
     from fairmot.models.zoo import DEMO_RESDCN18W32_SYNTH
 
@@ -232,14 +244,16 @@ def own_detection_streams(seed=11, clips=4, frames=150):
     with tempfile.TemporaryDirectory() as tmp:
         for i in tqdm(range(clips), desc="own detections", leave=False):
             seq_dir = os.path.join(tmp, f"own-{i:02d}")
-            config = SynthConfig(frames=frames)
+            config = SynthConfig(frames=frames, pan_speed=pan_speed, jitter=jitter)
             write_sequence(seq_dir, config, seed=(seed, i))
             gt = load_mot_rows(os.path.join(seq_dir, "gt", "gt.txt"))
-            stream = []
+            stream, warps, camera = [], [], CameraMotionEstimator()
             for f in range(1, frames + 1):
-                boxes, embeddings = detector(cv2.imread(os.path.join(seq_dir, "img1", f"{f:06d}.jpg")))
+                image = cv2.imread(os.path.join(seq_dir, "img1", f"{f:06d}.jpg"))
+                boxes, embeddings = detector(image)
                 stream.append((np.asarray(boxes, np.float32), np.asarray(embeddings, np.float32)))
-            streams.append((f"own-{i:02d}", config.fps, gt, stream))
+                warps.append(camera(image, boxes))
+            streams.append((f"own-{i:02d}", config.fps, gt, stream, warps))
     return streams
 
 
@@ -248,6 +262,21 @@ def bench_own(repeat):
     print("\n== FairMOT's own detections: bundled demo model on 4 held-out synthetic clips (seed 11), pooled ==")
     contenders = {"fairmot": (lambda fr: ours(fr), True), "fairmot BYTE": (lambda fr: ours(fr, use_byte=True), True),
                   "hybrid (embeddings)": (lambda fr: lambda: create_tracker("hybrid", fr).update, True)}
+    print_contenders(contenders, streams, repeat)
+
+
+CAMERA_PAN, CAMERA_SHAKE = 16.0, 6.0   # px/frame at most, px std: a quick pan, a hand-held camera
+
+
+def bench_camera(repeat):
+    streams = own_detection_streams(pan_speed=CAMERA_PAN, jitter=CAMERA_SHAKE)
+    print(f"\n== A moving camera: bundled demo model on the same 4 held-out clips (seed 11), the camera panning "
+          f"(<= {CAMERA_PAN:g} px/frame) and shaking ({CAMERA_SHAKE:g} px), pooled ==")
+    contenders = {}
+    for name in ("fairmot", "hybrid"):
+        for compensated in (False, True):
+            label = f"{name}{' + camera motion' if compensated else ''}"
+            contenders[label] = (lambda fr, name=name: lambda: create_tracker(name, fr).update, True, compensated)
     print_contenders(contenders, streams, repeat)
 
 
@@ -309,8 +338,8 @@ def main(argv=None):
     parser.add_argument("--original", default=None,
                         help="folder with the network-free original tracker, to time it too "
                              "(see scripts/check_tracker_fidelity.py)")
-    parser.add_argument("--sections", nargs="*", default=["mot17", "scaling", "mot15", "own"],
-                        choices=["mot17", "scaling", "mot15", "own"])
+    parser.add_argument("--sections", nargs="*", default=["mot17", "scaling", "mot15", "own", "camera"],
+                        choices=["mot17", "scaling", "mot15", "own", "camera"])
     parser.add_argument("--repeat", type=int, default=3,
                         help="timing runs of our tracker; the best mean counts")
     parser.add_argument("--seed", type=int, default=0, help="simulated detector seed")
@@ -328,6 +357,8 @@ def main(argv=None):
         bench_mot15(data, args.repeat)
     if "own" in args.sections:
         bench_own(args.repeat)
+    if "camera" in args.sections:
+        bench_camera(args.repeat)
     return 0
 
 

@@ -7,6 +7,23 @@ held out).
 from fairmot.datasets.synth_config import SynthConfig
 
 ON_INTERRUPT = "the unfinished dataset was removed"
+CAMERA_MOTIONS = ("still", "pan", "shake", "pan-shake")
+DEFAULT_PAN_SPEED = 8.0
+DEFAULT_SHAKE = 3.0
+
+
+def camera_settings(camera_motion, pan_speed, jitter):
+    """(pan_speed, jitter) of the SynthConfig for the --camera-motion, --pan-speed, --jitter given;
+    UserError when they contradict each other."""
+    from fairmot.errors import UserError
+    pans, shakes = "pan" in camera_motion, "shake" in camera_motion
+    if pan_speed is not None and not pans:
+        raise UserError("--pan-speed needs a panning camera: add --camera-motion pan (or pan-shake)")
+    if jitter is not None and camera_motion == "pan":
+        raise UserError("--jitter with --camera-motion pan: use --camera-motion pan-shake to shake it too")
+    speed = (DEFAULT_PAN_SPEED if pan_speed is None else pan_speed) if pans else 0.0
+    shake = (DEFAULT_SHAKE if jitter is None else jitter) if shakes else (jitter or 0.0)
+    return speed, shake
 
 
 def add_parser(subparsers):
@@ -27,8 +44,15 @@ def add_parser(subparsers):
     parser.add_argument("--fps", type=int, default=defaults.fps, help="frame rate")
     parser.add_argument("--people", type=float, default=defaults.mean_people,
                         help=f"average number of people in view (default {defaults.mean_people})")
-    parser.add_argument("--jitter", type=float, default=defaults.jitter,
-                        help="camera shake in pixels (default 0: static camera)")
+    parser.add_argument("--camera-motion", choices=CAMERA_MOTIONS, default="still",
+                        help="how the camera moves: still (default), pan (sweeps half a frame width to the "
+                             "right and back, at most --pan-speed pixels a frame), shake (--jitter pixels), "
+                             "pan-shake (both)")
+    parser.add_argument("--pan-speed", type=float, default=None, metavar="PIXELS",
+                        help=f"peak pan speed in pixels a frame (default {DEFAULT_PAN_SPEED:g} with a pan)")
+    parser.add_argument("--jitter", type=float, default=None, metavar="PIXELS",
+                        help=f"camera shake in pixels (default {DEFAULT_SHAKE:g} with shake, else 0: a still "
+                             "camera; given alone it shakes the camera)")
     parser.add_argument("--noise", type=float, default=defaults.noise,
                         help=f"pixel noise std (default {defaults.noise})")
     parser.add_argument("--name", default="synth", help="dataset and sequence name prefix")
@@ -40,10 +64,11 @@ def run(args):
 
     from fairmot.datasets.synthetic import write_synthetic_dataset
 
+    pan_speed, jitter = camera_settings(args.camera_motion, args.pan_speed, args.jitter)
     config = SynthConfig(width=args.width, height=args.height, frames=args.frames, fps=args.fps,
                          mean_people=args.people,
                          max_people=max(14, int(2 * args.people)) if math.isfinite(args.people) else 14,
-                         jitter=args.jitter, noise=args.noise)
+                         jitter=jitter, noise=args.noise, pan_speed=pan_speed)
     summary = write_synthetic_dataset(args.outdir, sequences=args.sequences, seed=args.seed,
                                       val_sequences=args.val_sequences, config=config,
                                       name=args.name)

@@ -75,6 +75,10 @@ def test_a_pipe_or_a_device_as_source_does_not_block(tracking_weights, tmp_path)
 @pytest.mark.parametrize("args, fragment", [
     (["--frames", "0"], "--frames must be at least 1"), (["--width", "0"], "--width must be between 64 and 8192"),
     (["--fps", "0"], "--fps must be positive"), (["--people", "nan"], "--people must be a number >= 0"),
+    (["--pan-speed", "4"], "--pan-speed needs a panning camera: add --camera-motion pan"),
+    (["--camera-motion", "pan", "--jitter", "2"], "use --camera-motion pan-shake to shake it too"),
+    (["--camera-motion", "pan", "--pan-speed", "100"], "--pan-speed must be between 0 and 80 pixels a frame"),
+    (["--camera-motion", "pan-shake", "--pan-speed", "inf"], "--pan-speed must be between 0 and 80"),
 ])
 def test_synth_options_out_of_range(args, fragment, tmp_path):
     assert_one_line_error(run_main("synth", tmp_path / "s", *args), fragment, command="synth")

@@ -61,6 +61,58 @@ def test_ground_truth_matches_the_rendered_figures():
     assert fully_visible > 100 and occluded > 5
 
 
+def _ground_truth_hash(config, seed, frames):
+    import hashlib
+
+    from fairmot.datasets.synthetic import format_gt_row
+    scene, digest = SyntheticScene(config, np.random.default_rng(seed)), hashlib.sha256()
+    for frame in range(1, frames + 1):
+        if frame > 1:
+            scene.step()
+        digest.update("".join(format_gt_row(frame, r) for r in scene.render()[1]).encode())
+    return digest.hexdigest()
+
+
+def test_a_still_or_shaking_camera_draws_what_it_always_drew():
+    """The bundled model and every recorded number were made from these scenes: the camera-motion
+    options must not change a still (or --jitter) camera's draws. Ground truth of seed (0, 0),
+    12 frames, pinned before the pan existed."""
+    assert _ground_truth_hash(SynthConfig(frames=12), (0, 0), 12) == \
+        "1bc2de60a663d89e8e45a277d3165ea38fdd02e6a85ce9c494b8aa6d7cd678c0"
+    assert _ground_truth_hash(SynthConfig(frames=12, jitter=2.0), (0, 0), 12) == \
+        "21b9f9d7990e656af7dbe7036aa385023aa1f9d1b8d328094266c1e883f2006f"
+
+
+def test_a_panning_camera_sweeps_half_a_frame_and_back_at_its_speed():
+    """Offsets of the view over a period: 0 -> width / 2 -> 0, no step above pan_speed; and each
+    frame is the last one shifted by the offset's step (the background matches there)."""
+    config = SynthConfig(frames=200, pan_speed=8.0, noise=0)
+    scene = SyntheticScene(config, np.random.default_rng(3))
+    offsets, frames, owners = [], [], []
+    for frame in range(130):
+        if frame:
+            scene.step()
+        image, rows, owner = scene.render()
+        offsets.append(scene.pan_offset())
+        frames.append(image.astype(int))
+        owners.append(owner)
+        for row in rows:
+            assert 0 <= row[1] + row[3] / 2 <= 640           # ground truth stays in the view
+    steps = np.diff(offsets)
+    assert offsets[0] == 0 and max(offsets) == 320 and np.abs(steps).max() <= 8
+    assert (steps > 0).any() and (steps < 0).any()           # there and back
+    matched, unshifted = [], []
+    for t in range(1, 130, 7):
+        d = int(steps[t - 1])
+        if d <= 0:
+            continue
+        before, after = frames[t - 1][:, d:], frames[t][:, :640 - d]
+        empty = (owners[t - 1][:, d:] == 0) & (owners[t][:, :640 - d] == 0)
+        matched.append(np.mean(np.all(before == after, axis=2)[empty]))
+        unshifted.append(np.mean(np.all(frames[t - 1] == frames[t], axis=2)))
+    assert min(matched) > 0.9 and max(unshifted) < 0.5
+
+
 def test_perspective_makes_nearer_people_taller(tmp_path):
     write_synthetic_dataset(str(tmp_path), sequences=2, seed=0, config=SynthConfig(frames=30),
                             progress=False)
