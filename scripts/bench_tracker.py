@@ -49,7 +49,7 @@ from fairmot.evaluation import evaluate_sequence, format_table, summarize  # noq
 from fairmot.trackers import JDETracker, create_tracker, filter_tracks  # noqa: E402
 
 MODES = {   # name -> (JDETracker keyword arguments, feed embeddings)
-    "FairMOT (default)": ({}, True),
+    "FairMOT": ({}, True),
     "BYTE": ({"use_byte": True}, True),
     "motion-only": ({}, False),
     "motion-only + BYTE": ({"use_byte": True}, False),

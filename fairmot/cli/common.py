@@ -8,7 +8,7 @@ BACKENDS = ("torch", "onnxruntime")
 # fairmot.trackers.list_trackers() and DEFAULT_TRACKER, spelled out so that --help needs no numpy
 # (tests/cli check that they agree)
 TRACKERS = ("fairmot", "hybrid")
-DEFAULT_TRACKER = "fairmot"
+DEFAULT_TRACKER = "hybrid"
 
 
 def add_tracking_arguments(parser: argparse.ArgumentParser, weights_required: bool = True,
@@ -26,8 +26,8 @@ def add_tracking_arguments(parser: argparse.ArgumentParser, weights_required: bo
                             "at the size it was exported for")
     group.add_argument("--device", default="auto", help="auto (GPU if there is one), cpu, cuda or cuda:N")
     group.add_argument("--tracker", choices=TRACKERS, default=DEFAULT_TRACKER,
-                       help=f"association: fairmot (the original's, bit for bit) or hybrid (ByteTrack-style "
-                            f"two-stage matching with appearance veto; see fairmot.trackers) (default "
+                       help=f"association: hybrid (ByteTrack-style two-stage matching with an appearance "
+                            f"veto; see fairmot.trackers) or fairmot (the original's, bit for bit) (default "
                             f"{DEFAULT_TRACKER})")
     group.add_argument("--tracker-option", action="append", default=[], metavar="KEY=VALUE",
                        help="any keyword option of the tracker, e.g. min_hits=3 (repeat for more)")

@@ -53,11 +53,13 @@ DEMO_RESDCN18W32_SYNTH = WeightsRecord(
         "fairmot/models/weights/demo_resdcn18w32_synth.pth --int8",
         "fairmot eval data/heldout --weights fairmot/models/weights/demo_resdcn18w32_synth.pth",
     ),
-    # the bundled int8 file (3.7 MiB; float16 it was 7.2 MiB and scored MOTA 0.808 / IDF1 0.702 /
-    # demo 0.825 / 0.786)
-    metrics={"AP50": 0.901, "MOTA": 0.805, "IDF1": 0.700, "demo MOTA": 0.822, "demo IDF1": 0.786},
+    # the bundled int8 file (3.7 MiB), tracked by the default tracker ("hybrid"); with
+    # --tracker fairmot: MOTA 0.805 / IDF1 0.700, demo 0.822 / 0.786 (float16, 7.2 MiB, it was
+    # 0.808 / 0.702 / 0.825 / 0.786 with that tracker)
+    metrics={"AP50": 0.901, "MOTA": 0.830, "IDF1": 0.801, "demo MOTA": 0.811, "demo IDF1": 0.817},
     evaluated_on="AP50/MOTA/IDF1: held-out synthetic sequences heldout-00 and heldout-01 (seed 7, "
-                 "2 x 150 frames); demo: the clip of `fairmot demo` (seed 1, 150 frames)",
+                 "2 x 150 frames); demo: the clip of `fairmot demo` (seed 1, 150 frames); tracker: "
+                 "the default, hybrid",
     bundled=True,
 )
 

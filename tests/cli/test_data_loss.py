@@ -43,7 +43,7 @@ def test_a_second_track_run_does_not_replace_the_first(pets_frames, tracking_wei
     assert track(pets_frames, tracking_weights, out).returncode == 0
     before = snapshot(out)
     assert set(before) == {"pets8.txt", "pets8.avi"}
-    again = track(pets_frames, tracking_weights, out, "--conf-thres", "0.3")
+    again = track(pets_frames, tracking_weights, out, "--tracker", "fairmot", "--conf-thres", "0.3")
     assert_one_line_error(again, "pets8.txt already exists", "--overwrite", command="track")
     assert snapshot(out) == before
 

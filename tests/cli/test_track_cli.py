@@ -80,7 +80,8 @@ def test_image_folder(pets_frames, tracking_weights, tmp_path):
 
 
 def test_mot_sequence_keeps_its_frame_rate(pets_sequence, tracking_weights, tmp_path):
-    proc = track_here(pets_sequence / "PETS8", tracking_weights, tmp_path, "--byte", "--video-format", "mp4")
+    proc = track_here(pets_sequence / "PETS8", tracking_weights, tmp_path, "--tracker", "fairmot", "--byte",
+                      "--video-format", "mp4")
     assert proc.returncode == 0, proc.stderr
     # BYTE: tracks may be carried by detections down to 0.2
     assert_valid_results(tmp_path / "PETS8.txt", range(1, 9), min_score=0.2)

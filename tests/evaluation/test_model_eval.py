@@ -8,6 +8,7 @@ from fairmot.evaluation.model_eval import detection_ap, track_recorded
 from fairmot.inference.pipeline import track_to_folder
 from fairmot.inference.sources import open_source
 from fairmot.inference.torch_detector import Detector
+from fairmot.trackers import DEFAULT_TRACKER, create_tracker
 
 
 def test_recorded_run_tracks_as_the_pipeline_and_scores_ap_like_a_separate_pass(
@@ -16,12 +17,13 @@ def test_recorded_run_tracks_as_the_pipeline_and_scores_ap_like_a_separate_pass(
     detector = Detector(tracking_weights, (160, 96), device="cpu")
     with open_source(seq) as source:
         run = track_recorded(source, detector, str(tmp_path / "recorded"), progress=False)
+    # the wrapped detector is left at the tracker's threshold, as the plain pipeline leaves it
+    assert detector.conf_thres == create_tracker(DEFAULT_TRACKER).min_score
     with open_source(seq) as source:
         track_to_folder(source, detector, str(tmp_path / "plain"), video_format=None, progress=False)
     # recording the candidates does not change the tracks
     assert (tmp_path / "recorded" / "PETS8.txt").read_bytes() == (tmp_path / "plain" / "PETS8.txt").read_bytes()
     assert sorted(run.detections) == list(range(1, 9))
-    assert detector.conf_thres == 0.4  # the wrapped detector's threshold is given back
 
     aps = detection_ap([run], str(pets_sequence))
     # the same AP from an independent pass at the low threshold, scored directly

@@ -7,7 +7,7 @@ from fairmot.datasets.mot_format import load_mot_rows
 from fairmot.inference.pipeline import STAGES, TrackingSummary, detection_threshold, track_to_folder
 from fairmot.inference.sources import open_source
 from fairmot.inference.torch_detector import Detector
-from fairmot.trackers import JDETracker, filter_tracks
+from fairmot.trackers import DEFAULT_TRACKER, JDETracker, create_tracker, filter_tracks
 
 
 @pytest.fixture(scope="module")
@@ -19,8 +19,8 @@ def test_results_are_those_of_the_detector_and_tracker(pets_frames, detector, tm
     summary = track_to_folder(open_source(pets_frames, fps=10), detector, str(tmp_path), progress=False)
     written = load_mot_rows(summary.result_path)
 
-    detector.conf_thres = 0.4
-    tracker = JDETracker(frame_rate=10)
+    tracker = create_tracker(DEFAULT_TRACKER, frame_rate=10)
+    detector.conf_thres = tracker.min_score
     expected = []
     for index, frame in open_source(pets_frames):
         for t in filter_tracks(tracker.update(*detector(frame))):
