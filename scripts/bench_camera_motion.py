@@ -22,6 +22,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=100)
     parser.add_argument("--max-side", type=int, default=360)
+    parser.add_argument("--window", type=int, default=None, help="Lucas-Kanade window (default: the estimator's)")
+    parser.add_argument("--corners", type=int, default=None, help="corners followed (default: the estimator's)")
     args = parser.parse_args(argv)
     cv2.setNumThreads(1)
     img_dir = os.path.join(shared_data_dir(), "PETS09-S2L1", "img1")
@@ -31,7 +33,8 @@ def main(argv=None):
     for i in range(args.frames):
         image = cv2.resize(cv2.imread(os.path.join(img_dir, f"{i + 1:06d}.jpg")), (1920, 1080))
         frames.append(cv2.warpAffine(image, np.float64([[1, 0, 8 * i], [0, 1, 0]]), (1920, 1080)))
-    estimator = CameraMotionEstimator(max_side=args.max_side)
+    options = {k: v for k, v in (("window", args.window), ("max_corners", args.corners)) if v is not None}
+    estimator = CameraMotionEstimator(max_side=args.max_side, **options)
     seconds, errors = [], []
     for i, image in enumerate(frames):
         start = time.perf_counter()
