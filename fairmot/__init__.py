@@ -13,4 +13,5 @@ __version__ = "0.1.0"
 # lazy, so that ``import fairmot.trackers`` stays free of torch
 __getattr__ = lazy_exports(__name__, {"Detector": "inference.torch_detector",
                                       "OnnxDetector": "inference.onnx_detector",
+                                      "OpenVinoDetector": "inference.openvino_detector",
                                       "BaseDetector": "inference.detector"})

@@ -4,7 +4,9 @@ import math
 
 from fairmot.errors import UserError
 
-BACKENDS = ("torch", "onnxruntime")
+BACKENDS = ("torch", "onnxruntime", "openvino")
+# the backend a weights file implies when --backend is not given
+BACKEND_OF_SUFFIX = {".onnx": "onnxruntime", ".xml": "openvino"}
 # fairmot.trackers.list_trackers() and DEFAULT_TRACKER, spelled out so that --help needs no numpy
 # (tests/cli check that they agree)
 TRACKERS = ("fairmot", "hybrid")
@@ -16,10 +18,13 @@ def add_tracking_arguments(parser: argparse.ArgumentParser, weights_required: bo
     """Options of the detector and tracker, shared by every command that tracks."""
     group = parser.add_argument_group(title)
     group.add_argument("--weights", required=weights_required, metavar="FILE",
-                       help="FairMOT checkpoint (.pth; architecture and heads are read from it), "
-                            "or an exported .onnx model with --backend onnxruntime")
-    group.add_argument("--backend", choices=BACKENDS, default="torch",
-                       help="run the network with PyTorch (default) or ONNX Runtime (an exported model)")
+                       help="FairMOT checkpoint (.pth; architecture and heads are read from it), or a model "
+                            "from fairmot export: .onnx (onnxruntime) or .xml (OpenVINO)")
+    group.add_argument("--backend", choices=BACKENDS, default=None,
+                       help="run the network with PyTorch, ONNX Runtime or OpenVINO (default: from the "
+                            "weights file: .onnx onnxruntime, .xml openvino, else torch)")
+    group.add_argument("--threads", type=int, default=None, metavar="N",
+                       help="CPU threads of the network (default: every core)")
     group.add_argument("--input-size", metavar="WxH",
                        help="network input size, multiples of 32 (default: the size the checkpoint was "
                             "trained at, else 1088x608; faster: 864x480, 576x320); an ONNX model runs "
@@ -107,19 +112,37 @@ def tracker_options(args) -> dict:
 def build_detector(args):
     """The detector the arguments ask for (model loaded; UserError for a bad checkpoint)."""
     from fairmot.utils.parsing import parse_input_size
+    input_size = parse_input_size(args.input_size) if args.input_size else None  # None: the model's size
+    return make_detector(args.weights, getattr(args, "backend", None), input_size, args.device,
+                         _detector_threshold(args), getattr(args, "threads", None))
 
-    if args.backend == "onnxruntime":
+
+def make_detector(weights, backend, input_size, device, conf_thres, threads=None):
+    """The one place a detector is made for a command: ``backend`` None follows ``weights``' suffix."""
+    import os
+    if threads is not None and threads < 1:
+        raise UserError(f"--threads must be at least 1, got {threads}")
+    suffix = os.path.splitext(str(weights))[1].lower() if isinstance(weights, (str, os.PathLike)) else ""
+    backend = backend or BACKEND_OF_SUFFIX.get(suffix, "torch")
+    if backend == "onnxruntime":
         from fairmot.device import onnx_providers
         from fairmot.export.onnx import import_onnx_packages
         from fairmot.inference.onnx_detector import OnnxDetector
         import_onnx_packages("onnxruntime")
-        return OnnxDetector(args.weights, input_size=args.input_size, conf_thres=_detector_threshold(args),
-                            providers=onnx_providers(args.device))
-    if str(args.weights).lower().endswith(".onnx"):
-        raise UserError(f"{args.weights} is an ONNX model: run it with --backend onnxruntime")
+        return OnnxDetector(weights, input_size=input_size, conf_thres=conf_thres,
+                            providers=onnx_providers(device), threads=threads)
+    if backend == "openvino":
+        if str(device) not in ("auto", "cpu"):
+            raise UserError(f"--backend openvino runs on the CPU here, not on {device!r}: drop --device")
+        from fairmot.inference.openvino_detector import OpenVinoDetector
+        return OpenVinoDetector(weights, input_size=input_size, conf_thres=conf_thres, threads=threads)
+    if suffix in BACKEND_OF_SUFFIX:
+        raise UserError(f"{weights} is an exported model: run it with --backend {BACKEND_OF_SUFFIX[suffix]}")
+    if threads is not None:
+        import torch
+        torch.set_num_threads(threads)
     from fairmot.inference.torch_detector import Detector
-    input_size = parse_input_size(args.input_size) if args.input_size else None  # None: the trained size
-    return Detector(args.weights, input_size=input_size, device=args.device, conf_thres=_detector_threshold(args))
+    return Detector(weights, input_size=input_size, device=device, conf_thres=conf_thres)
 
 
 def _detector_threshold(args) -> float:

@@ -10,10 +10,15 @@ def add_parser(subparsers):
                               description="Run the network on one image (or a generated frame), print what it "
                               "found and how long each step took.")
     p.add_argument("image", nargs="?", help="image file; omitted: a generated 1280x720 synthetic frame")
-    p.add_argument("--weights", help="FairMOT checkpoint (architecture and heads are read from it); "
-                                     "omitted: an untrained network of --arch, for timing only")
+    p.add_argument("--weights", help="FairMOT checkpoint (architecture and heads are read from it) or an "
+                                     "exported .onnx / .xml model; omitted: an untrained network of --arch, "
+                                     "for timing only")
+    p.add_argument("--backend", choices=("torch", "onnxruntime", "openvino"), default=None,
+                   help="default: from the weights file (.onnx onnxruntime, .xml openvino, else torch)")
+    p.add_argument("--threads", type=int, default=None, metavar="N", help="CPU threads (default: every core)")
     p.add_argument("--arch", default="dla_34", help="architecture when no --weights (default dla_34)")
-    p.add_argument("--input-size", default="1088x608", help="network input WxH (default 1088x608)")
+    p.add_argument("--input-size", default=None,
+                   help="network input WxH (default: the model's trained or exported size, else 1088x608)")
     p.add_argument("--conf-thres", type=float, default=0.4)
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     p.add_argument("--runs", type=int, default=3, help="timed runs after one warm-up (default 3)")
@@ -35,8 +40,10 @@ def run(args):
     import cv2
     import torch
 
-    from fairmot.inference.torch_detector import Detector
     from fairmot.models import create_model
+    from fairmot.utils.parsing import parse_input_size
+
+    from .common import make_detector
 
     if args.image:
         if not os.path.isfile(args.image):
@@ -48,18 +55,23 @@ def run(args):
     else:
         frame, people = generated_frame()
         source = f"generated 1280x720 synthetic frame with {people} people"
+    input_size = parse_input_size(args.input_size) if args.input_size else None
     if args.weights:
         weights, what = args.weights, args.weights
     else:
+        if args.backend not in (None, "torch"):
+            raise UserError(f"--backend {args.backend} needs --weights: an exported model")
         try:
             weights = create_model(args.arch)
         except ValueError as err:
             raise UserError(str(err)) from None
+        input_size = input_size or (1088, 608)
         what = f"untrained {args.arch} (no --weights: detections are meaningless, timings are real)"
-    detector = Detector(weights, args.input_size, args.device, conf_thres=args.conf_thres)
-    print(f"model: {what}\ninput: {source} ({frame.shape[1]}x{frame.shape[0]}) -> network "
-          f"{detector.input_size[0]}x{detector.input_size[1]} on {detector.device}, "
-          f"{torch.get_num_threads()} threads")
+    detector = make_detector(weights, args.backend, input_size, args.device, args.conf_thres, args.threads)
+    where = getattr(detector, "device", None) or "cpu"
+    threads = args.threads or torch.get_num_threads()
+    print(f"model: {what} ({type(detector).__name__})\ninput: {source} ({frame.shape[1]}x{frame.shape[0]}) -> "
+          f"network {detector.input_size[0]}x{detector.input_size[1]} on {where}, {threads} threads")
     detector(frame)  # warm-up
     timings = []
     for _ in range(max(1, args.runs)):

@@ -1,7 +1,8 @@
-"""fairmot export: write the network and its decoding as an ONNX model, then check it.
+"""fairmot export: write the network and its decoding as an ONNX model or an OpenVINO IR, then check it.
 
-The check is part of the command: onnx.checker validates the file, and onnxruntime's outputs on a
-test input are compared with PyTorch's; an export that differs is an error and leaves no file.
+The check is part of the command: the runtime's outputs on a test input are compared with
+PyTorch's (float32 exports; onnx.checker validates ONNX files); an export that differs is an error
+and leaves no file. ``--int8`` (OpenVINO) quantizes with NNCF on frames of ``--calibration``.
 """
 import os
 import time
@@ -18,14 +19,24 @@ ON_INTERRUPT = "nothing was written"
 
 def add_parser(subparsers):
     parser = subparsers.add_parser(
-        "export", help="export a checkpoint to ONNX (network + peak extraction + top-K in the graph)",
-        description="Export a FairMOT checkpoint to ONNX. The model takes 'images' (N, 3, H, W), RGB / 255 "
-                    "letterboxed, and returns 'scores' (N, K) best first, 'boxes' (N, K, 4) x1, y1, x2, y2 "
+        "export", help="export a checkpoint to ONNX or OpenVINO (network + peak extraction + top-K in the graph)",
+        description="Export a FairMOT checkpoint to ONNX or OpenVINO IR. The model takes 'images' (N, 3, H, W), "
+                    "RGB / 255 letterboxed, and returns 'scores' (N, K) best first, 'boxes' (N, K, 4) x1, y1, x2, y2 "
                     "in input pixels and 'embeddings' (N, K, D) L2-normalised: keep rows with "
                     "score > threshold. Input size, stride and heads are stored in the model's metadata. "
-                    "Run with: fairmot track --backend onnxruntime, or fairmot.inference.OnnxDetector in Python.")
+                    "Run with: fairmot track --weights FILE (the backend follows the file: .onnx onnxruntime, "
+                    ".xml OpenVINO), or fairmot.inference.OnnxDetector / OpenVinoDetector in Python.")
     parser.add_argument("--weights", required=True, metavar="W", help="FairMOT checkpoint (.pth)")
-    parser.add_argument("--output", required=True, metavar="FILE", help="ONNX file to write, e.g. fairmot.onnx")
+    parser.add_argument("--output", required=True, metavar="FILE",
+                        help="file to write: NAME.onnx, or NAME.xml for OpenVINO (its weights go to NAME.bin)")
+    parser.add_argument("--format", choices=("onnx", "openvino"), default=None,
+                        help="default: from --output (.xml openvino, else onnx)")
+    parser.add_argument("--int8", action="store_true",
+                        help="OpenVINO: quantize to int8 with NNCF (needs --calibration); heads' outputs stay float32")
+    parser.add_argument("--calibration", metavar="SOURCE",
+                        help="frames to calibrate int8 on: a video, an image folder or a MOT sequence")
+    parser.add_argument("--calibration-frames", type=int, default=100, metavar="N",
+                        help="frames taken from --calibration, spread evenly (default 100)")
     parser.add_argument("--input-size", default="1088x608", metavar="WxH",
                         help="network input size, multiples of 32 (default 1088x608)")
     parser.add_argument("--opset", type=int, default=DEFAULT_OPSET,
@@ -46,6 +57,11 @@ def run(args):
     from fairmot.utils.atomic import cannot_create_in
     from fairmot.utils.parsing import parse_input_size
 
+    export_format = args.format or ("openvino" if args.output.lower().endswith(".xml") else "onnx")
+    if export_format == "openvino":
+        return run_openvino(args)
+    if args.int8 or args.calibration:
+        raise UserError("--int8 / --calibration are for --format openvino")
     import_onnx_packages("onnx", "onnxruntime")  # fail before the slow part if they are missing
     input_size = parse_input_size(args.input_size)
     if args.opset < MIN_OPSET:
@@ -88,4 +104,73 @@ def run(args):
         if os.path.exists(staged):
             os.remove(staged)
     print(f"wrote {args.output}")
+    return 0
+
+
+def check_output(args, suffix):
+    """UserError unless ``args.output`` can be written (and may be replaced)."""
+    from fairmot.utils.atomic import cannot_create_in
+    if not args.output.lower().endswith(suffix):
+        raise UserError(f"--output {args.output!r}: an OpenVINO model is NAME{suffix} (its weights go to NAME.bin)")
+    folder = os.path.dirname(os.path.abspath(args.output))
+    if not os.path.isdir(folder):
+        raise UserError(f"folder {folder!r} of --output does not exist")
+    reason = "it is a folder" if os.path.isdir(args.output) else cannot_create_in(folder)
+    if reason:
+        raise UserError(f"cannot write {args.output}: {reason}")
+    from fairmot.export.openvino import bin_path
+    for path in (args.output, bin_path(args.output)):
+        if os.path.exists(path) and not args.overwrite:
+            raise UserError(f"{path} already exists: pass --overwrite to replace it")
+
+
+def run_openvino(args):
+    """--format openvino: convert, check against PyTorch (float32), quantize (--int8), save."""
+    import torch
+
+    from fairmot.export import openvino as ovx
+    from fairmot.export.onnx import ExportableDetector, compare_outputs, format_diffs, within_tolerance
+    from fairmot.inference.openvino_detector import compile_config
+    from fairmot.models import model_from_checkpoint
+    from fairmot.utils.parsing import parse_input_size
+
+    ov = ovx.import_openvino()
+    input_size = parse_input_size(args.input_size)
+    if args.topk < 1:
+        raise UserError(f"--topk must be at least 1, got {args.topk}")
+    if args.dynamic_batch:
+        raise UserError("--dynamic-batch is for ONNX; an OpenVINO model from fairmot export takes one frame")
+    if args.int8 != bool(args.calibration):
+        raise UserError("--int8 needs --calibration SOURCE (frames to calibrate on), and --calibration needs --int8")
+    check_output(args, ".xml")
+    frames = ovx.calibration_frames(args.calibration, args.calibration_frames) if args.int8 else None
+    model = model_from_checkpoint(args.weights)
+    print(f"converting {model.arch} at {args.input_size} with OpenVINO {ov.__version__} ...", flush=True)
+    t0 = time.perf_counter()
+    ov_model = ovx.convert_to_openvino(model, input_size, K=args.topk)
+    width, height = input_size
+    images = torch.rand(1, 3, height, width, generator=torch.Generator().manual_seed(0))
+    compiled = ov.Core().compile_model(ov_model, "CPU", compile_config())
+    got = [compiled(images.numpy())[compiled.output(name)] for name in ("scores", "boxes", "embeddings")]
+    with torch.no_grad():
+        reference = [t.numpy() for t in ExportableDetector(model.eval(), K=got[0].shape[1])(images)]
+    diffs = compare_outputs(reference, got)
+    print(f"converted in {time.perf_counter() - t0:.1f} s; OpenVINO vs PyTorch on a random input, max |diff|: "
+          + format_diffs(diffs))
+    if not within_tolerance(diffs):
+        raise UserError("OpenVINO's results differ from PyTorch's; nothing written. "
+                        "Please report this with the command line used")
+    if args.int8:
+        print(f"quantizing to int8 on {len(frames)} frames of {args.calibration} ...", flush=True)
+        t0 = time.perf_counter()
+        ov_model = ovx.quantize_int8(ov_model, ovx.calibration_blobs(frames, input_size))
+        print(f"quantized in {time.perf_counter() - t0:.1f} s")
+        ov_model.set_rt_info("int8", ["fairmot", "precision"])
+    else:
+        ov_model.set_rt_info("float32", ["fairmot", "precision"])
+    try:
+        ovx.save_openvino(ov_model, args.output)
+    except OSError as err:
+        raise UserError(f"cannot write {args.output}: {err.strerror or err}") from None
+    print(f"wrote {args.output} and {ovx.bin_path(args.output)}")
     return 0

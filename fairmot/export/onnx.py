@@ -124,9 +124,15 @@ def read_metadata(session):
     """metadata_props of an onnxruntime InferenceSession as a dict, with input_size as (width, height),
     heads as a dict and topk as an int; UserError for a model whose metadata or interface is not
     that of ``fairmot export`` (malformed values, other inputs or outputs)."""
-    meta = dict(session.get_modelmeta().custom_metadata_map)
+    return parse_metadata(dict(session.get_modelmeta().custom_metadata_map),
+                          [i.name for i in session.get_inputs()], [o.name for o in session.get_outputs()], "ONNX")
+
+
+def parse_metadata(meta, inputs, outputs, kind):
+    """The metadata of an exported ``kind`` ("ONNX", "OpenVINO") model as :func:`read_metadata`
+    returns it, checked, with its ``inputs`` / ``outputs`` names."""
     if "input_size" not in meta or "stride" not in meta:
-        raise UserError("this ONNX model was not exported by 'fairmot export' (no input_size/stride metadata)")
+        raise UserError(f"this {kind} model was not exported by 'fairmot export' (no input_size/stride metadata)")
     try:
         width, height = (int(v) for v in meta["input_size"].split("x"))
         heads = json.loads(meta.get("heads", "{}"))
@@ -135,13 +141,11 @@ def read_metadata(session):
         if not (heads_ok and width > 0 and height > 0 and topk > 0 and int(meta["stride"]) > 0):
             raise ValueError
     except (ValueError, TypeError):
-        raise UserError("this ONNX model's fairmot metadata is malformed (input_size "
+        raise UserError(f"this {kind} model's fairmot metadata is malformed (input_size "
                         f"{meta.get('input_size')!r}, heads {meta.get('heads')!r}, topk {meta.get('topk')!r}): "
                         "export it again with 'fairmot export'") from None
-    inputs = [i.name for i in session.get_inputs()]
-    outputs = [o.name for o in session.get_outputs()]
-    if inputs != [INPUT_NAME] or not set(OUTPUT_NAMES) <= set(outputs):
-        raise UserError(f"this ONNX model takes {inputs} and returns {outputs}; a 'fairmot export' model "
+    if list(inputs) != [INPUT_NAME] or not set(OUTPUT_NAMES) <= set(outputs):
+        raise UserError(f"this {kind} model takes {list(inputs)} and returns {list(outputs)}; a 'fairmot export' model "
                         f"takes [{INPUT_NAME!r}] and returns {list(OUTPUT_NAMES)}: export it again")
     meta.update(input_size=(width, height), heads=heads, topk=str(topk))
     return meta

@@ -10,7 +10,8 @@ Submodules load on first use, so that importing one does not load torch or OpenC
 """
 from fairmot.utils.lazy import lazy_exports
 
-_EXPORTS = {"Detector": "torch_detector", "OnnxDetector": "onnx_detector", "BaseDetector": "detector",
+_EXPORTS = {"Detector": "torch_detector", "OnnxDetector": "onnx_detector", "OpenVinoDetector": "openvino_detector",
+           "BaseDetector": "detector",
             "open_source": "sources", "track_source": "pipeline", "track_to_folder": "pipeline"}
 __all__ = sorted(_EXPORTS)
 

@@ -1,0 +1,82 @@
+"""``OpenVinoDetector``: :class:`~fairmot.inference.torch_detector.Detector`'s interface on an
+OpenVINO IR from ``fairmot export --format openvino`` (float32 or int8).
+
+The graph holds the decoding, so this letterboxes the frame, runs OpenVINO on the CPU, thresholds
+the scores and maps boxes back, as :class:`~fairmot.inference.onnx_detector.OnnxDetector` does.
+"""
+from __future__ import annotations
+
+import os
+from typing import Optional, Tuple, Union
+
+import numpy as np
+
+from fairmot.errors import UserError
+from fairmot.export.onnx import INPUT_NAME, OUTPUT_NAMES
+from fairmot.export.openvino import bin_path, import_openvino, read_openvino_metadata
+from fairmot.utils.parsing import format_input_size, parse_input_size
+
+from .detector import BaseDetector
+
+
+def compile_config(threads: Optional[int] = None, streams: Optional[int] = None,
+                   hint: str = "LATENCY") -> dict:
+    """OpenVINO CPU settings: one frame at a time as fast as possible (latency hint: one stream
+    over all cores) unless ``threads`` / ``streams`` say otherwise; float32 inference (OpenVINO
+    would otherwise pick bf16/f16 on CPUs that have it, and the tracker's boxes would move)."""
+    config = {"PERFORMANCE_HINT": hint, "INFERENCE_PRECISION_HINT": "f32"}
+    if threads:
+        config["INFERENCE_NUM_THREADS"] = int(threads)
+    if streams:
+        config["NUM_STREAMS"] = int(streams)
+    return config
+
+
+class OpenVinoDetector(BaseDetector):
+    """FairMOT detection + embedding for single frames with OpenVINO.
+
+    Args:
+        path: ``NAME.xml`` written by ``fairmot export --format openvino`` (its ``NAME.bin`` beside it).
+        input_size: None to use the size the model was exported for; a given size must equal it.
+        conf_thres: keep detections with score > conf_thres.
+        device: OpenVINO device name (default "CPU").
+        threads, streams: OpenVINO CPU threads and streams (default: the latency hint's choice,
+            all physical cores in one stream).
+    """
+
+    def __init__(self, path: Union[str, os.PathLike], input_size: Union[None, str, Tuple[int, int]] = None,
+                 conf_thres: float = 0.4, device: str = "CPU", threads: Optional[int] = None,
+                 streams: Optional[int] = None):
+        ov = import_openvino()
+        path = os.fspath(path)
+        if not os.path.isfile(path):
+            raise UserError(f"OpenVINO model {path!r} not found")
+        if not os.path.isfile(bin_path(path)):
+            raise UserError(f"{path} has no weights file {bin_path(path)!r} beside it: copy both files")
+        core = ov.Core()
+        try:
+            model = core.read_model(path)
+        except Exception as err:  # OpenVINO raises RuntimeError with a long message
+            first_line = (str(err).strip().splitlines() or [type(err).__name__])[0]
+            raise UserError(f"OpenVINO cannot read {path!r}: {first_line[:200]}") from None
+        self.metadata = read_openvino_metadata(model)
+        super().__init__(self.metadata["input_size"], conf_thres)
+        if input_size is not None:
+            wanted = parse_input_size(input_size)
+            if wanted != self.input_size:
+                raise UserError(f"{path} was exported for input size {format_input_size(self.input_size)}, "
+                                f"not {format_input_size(wanted)}: export it again at that size "
+                                f"(fairmot export --format openvino --input-size {format_input_size(wanted)})")
+        self.heads = self.metadata["heads"]
+        self.K = int(self.metadata["topk"])
+        self.compiled = core.compile_model(model, device, compile_config(threads, streams))
+        self.request = self.compiled.create_infer_request()
+        self._outputs = [self.compiled.output(name) for name in OUTPUT_NAMES]
+
+    def forward(self, blob: np.ndarray):
+        results = self.request.infer({INPUT_NAME: blob[None]})
+        return [results[output] for output in self._outputs]
+
+    def candidates(self, outputs) -> Tuple[np.ndarray, np.ndarray]:
+        scores, boxes, embeddings = outputs
+        return np.concatenate([boxes[0], scores[0][:, None]], axis=1), embeddings[0]
