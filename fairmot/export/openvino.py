@@ -189,6 +189,8 @@ def quantize_int8(ov_model, blobs: List[np.ndarray], keep_heads: bool = True,
         import nncf
     except ImportError:
         raise UserError("nncf is not installed: pip install 'fairmot[openvino]'") from None
+    import logging
+    nncf.set_log_level(logging.WARNING)   # not a line per layer it leaves in float
     ignored = None
     if keep_heads:   # each head is conv 3x3 (0), ReLU (1), conv 1x1 (2): the 1x1 gives the outputs
         ignored = nncf.IgnoredScope(patterns=[r".*model\.(hm|wh|reg|id)\.2/.*"], validate=False)

@@ -1,0 +1,144 @@
+#!/usr/bin/env python
+"""Every backend on the same frames in one process: network seconds/frame (batch 1, CPU).
+
+    python scripts/bench_backends.py       # dla_34 at 1088x608, 864x480, 576x320; resdcn_18(_w32) at 576x320
+    python scripts/bench_backends.py --configs dla_34@1088x608 --runs 5 --profile
+
+Backends: torch fp32, onnxruntime fp32, openvino fp32 and int8 (NNCF, calibrated on
+--calibration-frames PETS09-S2L1 frames). Each runs the network plus decoding on the same
+letterboxed PETS09-S2L1 frames (cycled), one at a time, after a warm-up; the median of --runs
+counts. Weights: --weights, or random with deformable offsets of about two pixels (the time does
+not depend on the values, only on where the samples fall). Every model is exported to a temporary
+folder first (not timed). The peak RSS column is the process's peak after that backend ran (it
+only grows: later rows include earlier ones). --profile prints OpenVINO's per-layer-type time
+for the fp32 and int8 models of each configuration.
+"""
+import argparse
+import collections
+import glob
+import os
+import resource
+import sys
+import tempfile
+import time
+import warnings
+
+import cv2
+import numpy as np
+import torch
+
+DEFAULT_CONFIGS = ["dla_34@1088x608", "dla_34@864x480", "dla_34@576x320", "resdcn_18@576x320",
+                   "resdcn_18_w32@576x320"]
+
+
+def peak_rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def median_seconds(fn, blobs, runs, warmup):
+    times = []
+    for i in range(warmup + runs):
+        blob = blobs[i % len(blobs)]
+        t0 = time.perf_counter()
+        fn(blob)
+        if i >= warmup:
+            times.append(time.perf_counter() - t0)
+    return float(np.median(times))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--configs", nargs="+", default=DEFAULT_CONFIGS, metavar="ARCH@WxH")
+    parser.add_argument("--weights", default=None, help="a FairMOT checkpoint instead of random weights")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--calibration-frames", type=int, default=30)
+    parser.add_argument("--backends", nargs="+", default=["torch", "onnxruntime", "openvino", "openvino-int8"],
+                        choices=["torch", "onnxruntime", "openvino", "openvino-int8"])
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args(argv)
+
+    from fairmot.datasets.shared_data import shared_data_dir
+    from fairmot.export import openvino as ovx
+    from fairmot.export.onnx import export_onnx
+    from fairmot.inference.onnx_detector import OnnxDetector
+    from fairmot.inference.openvino_detector import OpenVinoDetector
+    from fairmot.inference.preprocess import frame_to_input
+    from fairmot.inference.torch_detector import Detector
+    from fairmot.models import create_model, model_from_checkpoint
+    from fairmot.models.random_init import randomize_
+
+    images = sorted(glob.glob(os.path.join(shared_data_dir(), "PETS09-S2L1", "img1", "*.jpg")))
+    if not images:
+        sys.exit("bench_backends: PETS09-S2L1 frames not found under the shared data folder")
+    frames = [cv2.imread(p) for p in images[:: max(1, len(images) // 60)][:60]]
+    print(f"torch {torch.__version__} ({torch.get_num_threads()} threads); frames: {len(frames)} PETS09-S2L1 "
+          f"frames, cycled; median of {args.runs} after {args.warmup} warm-up")
+    print(f"{'config':<24}{'backend':<16}{'s/frame':>9}{'frames/s':>10}{'peak RSS MB':>13}")
+    warnings.simplefilter("ignore")
+    with tempfile.TemporaryDirectory() as folder:
+        for config in args.configs:
+            arch, size = config.split("@")
+            width, height = (int(v) for v in size.lower().split("x"))
+            if args.weights:
+                model = model_from_checkpoint(args.weights).eval()
+            else:
+                model = create_model(arch).eval()
+                randomize_(model, torch.Generator().manual_seed(0), offset_scale=1.0)
+            blobs = [frame_to_input(f, width, height)[0] for f in frames]
+            detectors = {}
+            for backend in args.backends:
+                if backend == "torch":
+                    detectors[backend] = Detector(model, (width, height), "cpu")
+                elif backend == "onnxruntime":
+                    path = os.path.join(folder, f"{arch}_{width}.onnx")
+                    export_onnx(model, path, (width, height))
+                    detectors[backend] = OnnxDetector(path, providers=["CPUExecutionProvider"])
+                else:
+                    ov_model = ovx.convert_to_openvino(model, (width, height))
+                    if backend == "openvino-int8":
+                        calibration = ovx.calibration_blobs(frames[: args.calibration_frames], (width, height))
+                        ov_model = ovx.quantize_int8(ov_model, calibration)
+                    path = os.path.join(folder, f"{arch}_{width}_{backend}.xml")
+                    ovx.save_openvino(ov_model, path)
+                    detectors[backend] = OpenVinoDetector(path)
+                seconds = median_seconds(detectors[backend].forward, blobs, args.runs, args.warmup)
+                print(f"{config:<24}{backend:<16}{seconds:>9.3f}{1 / seconds:>10.2f}{peak_rss_mb():>13.0f}",
+                      flush=True)
+                if backend != "torch":
+                    del detectors[backend]   # one backend in memory at a time besides torch
+            if args.profile:
+                for backend in ("openvino", "openvino-int8"):
+                    path = os.path.join(folder, f"{arch}_{width}_{backend}.xml")
+                    if os.path.exists(path):
+                        print_profile(config, backend, path, blobs[0])
+    return 0
+
+
+def print_profile(config, backend, path, blob):
+    import openvino as ov
+    core = ov.Core()
+    compiled = core.compile_model(core.read_model(path), "CPU", {"PERFORMANCE_HINT": "LATENCY",
+                                                                  "INFERENCE_PRECISION_HINT": "f32",
+                                                                  "PERF_COUNT": True})
+    request = compiled.create_infer_request()
+    for _ in range(2):
+        request.infer({0: blob[None]})
+    by_type = collections.defaultdict(float)
+    by_node = []
+    for p in request.get_profiling_info():
+        seconds = p.real_time.total_seconds()
+        by_type[f"{p.node_type} ({p.exec_type})"] += seconds
+        by_node.append((seconds, p.node_name, p.node_type))
+    total = sum(by_type.values())
+    print(f"\n{config} {backend}: per-layer profile, {total:.3f} s in all")
+    for name, seconds in sorted(by_type.items(), key=lambda kv: -kv[1])[:8]:
+        print(f"  {name:<50}{seconds:>8.3f} s {100 * seconds / total:>5.1f}%")
+    print("  slowest layers:")
+    for seconds, name, kind in sorted(by_node, reverse=True)[:6]:
+        print(f"    {seconds:.3f} s  {kind:<22} {name[:70]}")
+    print()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
