@@ -124,6 +124,10 @@ def make_detector(weights, backend, input_size, device, conf_thres, threads=None
         raise UserError(f"--threads must be at least 1, got {threads}")
     suffix = os.path.splitext(str(weights))[1].lower() if isinstance(weights, (str, os.PathLike)) else ""
     backend = backend or BACKEND_OF_SUFFIX.get(suffix, "torch")
+    expected = {v: k for k, v in BACKEND_OF_SUFFIX.items()}.get(backend)
+    if expected and suffix != expected:
+        raise UserError(f"--backend {backend} runs a {expected} model from 'fairmot export'; {weights} is not one: "
+                        f"export it first (fairmot export --weights {weights} --output NAME{expected})")
     if backend == "onnxruntime":
         from fairmot.device import onnx_providers
         from fairmot.export.onnx import import_onnx_packages

@@ -55,6 +55,9 @@ def test_malformed_seqinfo(case, fragment, bad_sequences, tracking_weights, tmp_
     (["--tracker", "hybrid", "--tracker-option", "min_hits=0"], "min_hits must be >= 1"),
     (["--min-box-area", "-1"], "--min-box-area must be 0 or more"),
     (["--max-aspect-ratio", "nan"], "--max-aspect-ratio must be a positive number"),
+    (["--threads", "0"], "--threads must be at least 1"),
+    (["--backend", "openvino"], "--backend openvino runs a .xml model from 'fairmot export'"),
+    (["--backend", "onnxruntime"], "--backend onnxruntime runs a .onnx model from 'fairmot export'"),
 ])
 def test_tracking_options_out_of_range(extra, fragment, pets_frames, tracking_weights, tmp_path):
     out = tmp_path / "out"

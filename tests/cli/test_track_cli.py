@@ -289,8 +289,12 @@ def test_onnxruntime_backend_tracks_like_pytorch(pets_frames, tracking_weights, 
     np.testing.assert_array_equal(onnx_rows[:, :2], torch_rows[:, :2])  # same tracks, same ids
     np.testing.assert_allclose(onnx_rows[:, 2:7], torch_rows[:, 2:7], atol=0.02)
 
-    wrong_backend = fairmot("track", pets_frames, "--weights", onnx_path, "--output", tmp_path / "x")
-    assert_one_line_error(wrong_backend, "is an ONNX model", "--backend onnxruntime")
+    implied = fairmot("track", pets_frames, "--weights", onnx_path, "--output", tmp_path / "implied", "--no-video")
+    assert implied.returncode == 0, implied.stderr                        # .onnx: onnxruntime
+    assert np.array_equal(load_mot_rows(tmp_path / "implied" / "pets8.txt"), onnx_rows)
+    wrong_backend = fairmot("track", pets_frames, "--weights", onnx_path, "--backend", "torch",
+                            "--output", tmp_path / "x")
+    assert_one_line_error(wrong_backend, "is an exported model", "--backend onnxruntime")
     wrong_size = fairmot("track", pets_frames, "--weights", onnx_path, "--backend", "onnxruntime",
                          "--input-size", "320x192", "--output", tmp_path / "x")
     assert_one_line_error(wrong_size, "exported for input size 160x96")
