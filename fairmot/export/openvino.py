@@ -124,8 +124,9 @@ def bin_path(xml_path: str) -> str:
 
 
 def save_openvino(ov_model, xml_path: str) -> None:
-    """Write ``NAME.xml`` + ``NAME.bin`` whole: both are written beside the target under temporary
-    names and renamed into place (the weights first), so a failure leaves neither half."""
+    """Write ``NAME.xml`` + ``NAME.bin`` whole: both are written in a temporary folder beside the
+    target and renamed into place, the weights first; a failure while writing (a full disk,
+    Ctrl-C) leaves the target files as they were and no temporary ones."""
     ov = import_openvino()
     folder = os.path.dirname(os.path.abspath(xml_path))
     staging = tempfile.mkdtemp(dir=folder, prefix=f".{os.path.basename(xml_path)}.")
