@@ -9,9 +9,11 @@ Backends: torch fp32, onnxruntime fp32, openvino fp32 and int8 (NNCF, calibrated
 letterboxed PETS09-S2L1 frames (cycled), one at a time, after a warm-up; the median of --runs
 counts. Weights: --weights, or random with deformable offsets of about two pixels (the time does
 not depend on the values, only on where the samples fall). Every model is exported to a temporary
-folder first (not timed). The peak RSS column is the process's peak after that backend ran (it
-only grows: later rows include earlier ones). --profile prints OpenVINO's per-layer-type time
-for the fp32 and int8 models of each configuration.
+folder first (not timed). --track-frames N also runs the tracking pipeline over N PETS frames
+with each backend (frames/s end to end, share of the time outside the network). The peak RSS
+column is the process's peak after that backend ran (it only grows: later rows include earlier
+ones). --profile prints OpenVINO's per-layer-type time for the fp32 and int8 models of each
+configuration.
 """
 import argparse
 import collections
@@ -56,6 +58,9 @@ def main(argv=None):
     parser.add_argument("--backends", nargs="+", default=["torch", "onnxruntime", "openvino", "openvino-int8"],
                         choices=["torch", "onnxruntime", "openvino", "openvino-int8"])
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--track-frames", type=int, default=0, metavar="N",
+                        help="also track the first N PETS09-S2L1 frames end to end with each backend "
+                             "(default tracker, no video): frames/s and the share outside the network")
     args = parser.parse_args(argv)
 
     from fairmot.datasets.shared_data import shared_data_dir
@@ -103,8 +108,11 @@ def main(argv=None):
                     ovx.save_openvino(ov_model, path)
                     detectors[backend] = OpenVinoDetector(path)
                 seconds = median_seconds(detectors[backend].forward, blobs, args.runs, args.warmup)
-                print(f"{config:<24}{backend:<16}{seconds:>9.3f}{1 / seconds:>10.2f}{peak_rss_mb():>13.0f}",
-                      flush=True)
+                line = f"{config:<24}{backend:<16}{seconds:>9.3f}{1 / seconds:>10.2f}{peak_rss_mb():>13.0f}"
+                if args.track_frames:
+                    summary = track_pets(detectors[backend], args.track_frames)
+                    line += f"   track: {summary.fps:6.2f} frames/s, {summary.outside_network:.1%} outside the network"
+                print(line, flush=True)
                 if backend != "torch":
                     del detectors[backend]   # one backend in memory at a time besides torch
             if args.profile:
@@ -113,6 +121,16 @@ def main(argv=None):
                     if os.path.exists(path):
                         print_profile(config, backend, path, blobs[0])
     return 0
+
+
+def track_pets(detector, frames):
+    """The tracking pipeline (default tracker, no outputs) over the first ``frames`` PETS frames."""
+    from fairmot.datasets.shared_data import shared_data_dir
+    from fairmot.inference.pipeline import track_source
+    from fairmot.inference.sources import open_source
+    from fairmot.trackers import DEFAULT_TRACKER, create_tracker
+    with open_source(os.path.join(shared_data_dir(), "PETS09-S2L1"), end_frame=frames) as source:
+        return track_source(source, detector, create_tracker(DEFAULT_TRACKER, source.fps), progress=False)
 
 
 def print_profile(config, backend, path, blob):
