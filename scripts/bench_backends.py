@@ -11,15 +11,14 @@ counts. Weights: --weights, or random with deformable offsets of about two pixel
 not depend on the values, only on where the samples fall). Every model is exported to a temporary
 folder first (not timed). --track-frames N also runs the tracking pipeline over N PETS frames
 with each backend (frames/s end to end, share of the time outside the network). The peak RSS
-column is the process's peak after that backend ran (it only grows: later rows include earlier
-ones). --profile prints OpenVINO's per-layer-type time for the fp32 and int8 models of each
-configuration.
+column is that of a fresh process that only loads the model with that backend and detects on
+three frames (what a tracking process holds). --profile prints OpenVINO's per-layer-type time
+for the fp32 and int8 models of each configuration.
 """
 import argparse
 import collections
 import glob
 import os
-import resource
 import sys
 import tempfile
 import time
@@ -33,8 +32,26 @@ DEFAULT_CONFIGS = ["dla_34@1088x608", "dla_34@864x480", "dla_34@576x320", "resdc
                    "resdcn_18_w32@576x320"]
 
 
-def peak_rss_mb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# run in a process of its own: load one model with one backend, detect on three frames, print the peak RSS
+_RSS_CHILD = """
+import resource, sys, cv2
+from fairmot.cli.common import make_detector
+path, backend, width, height, image = sys.argv[1:6]
+detector = make_detector(path, backend, (int(width), int(height)), "cpu", 0.4)
+frame = cv2.imread(image)
+for _ in range(3):
+    detector(frame)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def peak_rss_mb(path, backend, size, image):
+    """Peak RSS (MB) of a fresh process that loads ``path`` with ``backend`` and detects on ``image``:
+    what a user's tracking process holds for the network (torch and its import included)."""
+    import subprocess
+    out = subprocess.run([sys.executable, "-c", _RSS_CHILD, path, backend, str(size[0]), str(size[1]), image],
+                         capture_output=True, text=True, check=True).stdout
+    return float(out.strip().splitlines()[-1])
 
 
 def median_seconds(fn, blobs, runs, warmup):
@@ -91,9 +108,11 @@ def main(argv=None):
                 model = create_model(arch).eval()
                 randomize_(model, torch.Generator().manual_seed(0), offset_scale=1.0)
             blobs = [frame_to_input(f, width, height)[0] for f in frames]
-            detectors = {}
+            detectors, paths = {}, {}
             for backend in args.backends:
                 if backend == "torch":
+                    from fairmot.models.random_init import write_checkpoint
+                    path = args.weights or str(write_checkpoint(os.path.join(folder, f"{arch}.pth"), model))
                     detectors[backend] = Detector(model, (width, height), "cpu")
                 elif backend == "onnxruntime":
                     path = os.path.join(folder, f"{arch}_{width}.onnx")
@@ -107,8 +126,10 @@ def main(argv=None):
                     path = os.path.join(folder, f"{arch}_{width}_{backend}.xml")
                     ovx.save_openvino(ov_model, path)
                     detectors[backend] = OpenVinoDetector(path)
+                paths[backend] = path
                 seconds = median_seconds(detectors[backend].forward, blobs, args.runs, args.warmup)
-                line = f"{config:<24}{backend:<16}{seconds:>9.3f}{1 / seconds:>10.2f}{peak_rss_mb():>13.0f}"
+                rss = peak_rss_mb(path, backend.split("-")[0], (width, height), images[0])
+                line = f"{config:<24}{backend:<16}{seconds:>9.3f}{1 / seconds:>10.2f}{rss:>13.0f}"
                 if args.track_frames:
                     summary = track_pets(detectors[backend], args.track_frames)
                     line += f"   track: {summary.fps:6.2f} frames/s, {summary.outside_network:.1%} outside the network"

@@ -130,7 +130,7 @@ def make_detector(weights, backend, input_size, device, conf_thres, threads=None
                         f"export it first (fairmot export --weights {weights} --output NAME{expected})")
     if backend == "onnxruntime":
         from fairmot.device import onnx_providers
-        from fairmot.export.onnx import import_onnx_packages
+        from fairmot.export.runtime import import_onnx_packages
         from fairmot.inference.onnx_detector import OnnxDetector
         import_onnx_packages("onnxruntime")
         return OnnxDetector(weights, input_size=input_size, conf_thres=conf_thres,

@@ -15,7 +15,7 @@ import functools
 import os
 import tempfile
 import warnings
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Iterable, List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -24,18 +24,15 @@ from fairmot.errors import UserError
 from fairmot.inference.decoding import DOWN_RATIO
 from fairmot.models.deform_conv import DCN, deform_conv2d
 
-from .onnx import INPUT_NAME, OUTPUT_NAMES, ExportableDetector, model_metadata, parse_metadata
-
-RT_INFO_KEY = "fairmot"
-
-
-def import_openvino():
-    """The ``openvino`` module, or a UserError saying how to install it."""
-    try:
-        import openvino
-    except ImportError:
-        raise UserError("openvino is not installed: pip install 'fairmot[openvino]'") from None
-    return openvino
+from .onnx import ExportableDetector, model_metadata
+from .runtime import (
+    INPUT_NAME,
+    OPENVINO_RT_INFO_KEY,
+    OUTPUT_NAMES,
+    import_openvino,
+    read_openvino_metadata,  # noqa: F401  (part of this module's API)
+)
+from .runtime import openvino_bin_path as bin_path
 
 
 def _dcn_op_name(module: DCN) -> str:
@@ -110,17 +107,13 @@ def convert_to_openvino(model: torch.nn.Module, input_size: Tuple[int, int] = (1
     metadata.pop("opset")
     metadata["format"] = "OpenVINO IR"
     for key, value in metadata.items():
-        ov_model.set_rt_info(value, [RT_INFO_KEY, key])
+        ov_model.set_rt_info(value, [OPENVINO_RT_INFO_KEY, key])
     deformable = sum(op.get_type_name() == "DeformableConvolution" for op in ov_model.get_ops())
     expected = sum(isinstance(m, DCN) for m in model.modules())
     if deformable != expected:   # a frontend change would silently fall back to another form
         raise UserError(f"OpenVINO conversion produced {deformable} DeformableConvolution nodes for {expected} "
                         "deformable layers; please report this with your openvino version")
     return ov_model
-
-
-def bin_path(xml_path: str) -> str:
-    return os.path.splitext(xml_path)[0] + ".bin"
 
 
 def save_openvino(ov_model, xml_path: str) -> None:
@@ -141,17 +134,6 @@ def save_openvino(ov_model, xml_path: str) -> None:
                 os.remove(os.path.join(staging, name))
         with contextlib.suppress(OSError):
             os.rmdir(staging)
-
-
-def read_openvino_metadata(ov_model) -> Dict:
-    """The rt_info metadata of an exported model, parsed and checked as :func:`.onnx.read_metadata`."""
-    meta = {}
-    if ov_model.has_rt_info([RT_INFO_KEY]):
-        for key in ov_model.get_rt_info()[RT_INFO_KEY]:
-            meta[key] = ov_model.get_rt_info([RT_INFO_KEY, key]).astype(str)
-    inputs = [sorted(i.get_names())[0] if i.get_names() else "" for i in ov_model.inputs]
-    outputs = [name for o in ov_model.outputs for name in o.get_names()]
-    return parse_metadata(meta, inputs, outputs, "OpenVINO")
 
 
 def calibration_blobs(frames: Iterable[np.ndarray], input_size: Tuple[int, int]) -> List[np.ndarray]:

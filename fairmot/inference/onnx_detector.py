@@ -13,7 +13,7 @@ from typing import Optional, Sequence, Tuple, Union
 import numpy as np
 
 from fairmot.errors import UserError
-from fairmot.export.onnx import INPUT_NAME, OUTPUT_NAMES, ort_session, read_metadata
+from fairmot.export.runtime import INPUT_NAME, OUTPUT_NAMES, ort_session, read_metadata
 from fairmot.utils.parsing import format_input_size, parse_input_size
 
 from .detector import BaseDetector

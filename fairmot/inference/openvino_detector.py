@@ -12,8 +12,8 @@ from typing import Optional, Tuple, Union
 import numpy as np
 
 from fairmot.errors import UserError
-from fairmot.export.onnx import INPUT_NAME, OUTPUT_NAMES
-from fairmot.export.openvino import bin_path, import_openvino, read_openvino_metadata
+from fairmot.export.runtime import INPUT_NAME, OUTPUT_NAMES, import_openvino, read_openvino_metadata
+from fairmot.export.runtime import openvino_bin_path as bin_path
 from fairmot.utils.parsing import format_input_size, parse_input_size
 
 from .detector import BaseDetector

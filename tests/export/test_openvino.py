@@ -136,6 +136,13 @@ def test_cli_exports_float32_and_int8_and_tracks_with_them(tracking_weights, pet
         proc = run_main("export", "--weights", tracking_weights, "--input-size", "320x192", *args)
         assert_one_line_error(proc, fragment, command="export")
     assert fp32.read_bytes() == before and not (tmp_path / "x.xml").exists() and not (tmp_path / "x.bin").exists()
+    # tracking with an exported model needs no torch (import time and memory of a CPU user's process)
+    probe = ("import sys; from fairmot.cli import main; "
+             f"rc = main(['track', {str(pets_frames)!r}, '--weights', {str(fp32)!r}, '--no-video', "
+             f"'--output', {str(tmp_path / 'probe')!r}]); print(rc, 'torch' in sys.modules)")
+    import subprocess
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "0 False"
     proc = run_main("track", pets_frames, "--weights", fp32, "--input-size", "576x320", "--output", tmp_path / "e")
     assert_one_line_error(proc, "exported for input size 320x192", command="track")
     proc = run_main("track", pets_frames, "--weights", fp32, "--device", "cuda", "--output", tmp_path / "e")
