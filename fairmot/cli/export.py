@@ -54,7 +54,6 @@ def run(args):
     from fairmot.export.onnx import export_onnx, import_onnx_packages, verify_onnx
     from fairmot.inference.outputs import staging_path
     from fairmot.models import model_from_checkpoint
-    from fairmot.utils.atomic import cannot_create_in
     from fairmot.utils.parsing import parse_input_size
 
     export_format = args.format or ("openvino" if args.output.lower().endswith(".xml") else "onnx")
@@ -69,14 +68,7 @@ def run(args):
                         f"(opset {MIN_OPSET} or later)")
     if args.topk < 1:
         raise UserError(f"--topk must be at least 1, got {args.topk}")
-    folder = os.path.dirname(os.path.abspath(args.output))
-    if not os.path.isdir(folder):
-        raise UserError(f"folder {folder!r} of --output does not exist")
-    reason = "it is a folder" if os.path.isdir(args.output) else cannot_create_in(folder)
-    if reason:
-        raise UserError(f"cannot write {args.output}: {reason}")
-    if os.path.exists(args.output) and not args.overwrite:
-        raise UserError(f"{args.output} already exists: pass --overwrite to replace it")
+    check_output(args, [args.output])
     model = model_from_checkpoint(args.weights)
     print(f"exporting {model.arch} at {args.input_size} ...", flush=True)
     t0 = time.perf_counter()
@@ -107,19 +99,17 @@ def run(args):
     return 0
 
 
-def check_output(args, suffix):
-    """UserError unless ``args.output`` can be written (and may be replaced)."""
+def check_output(args, paths):
+    """UserError unless ``args.output``'s folder takes files and ``paths`` (what the export writes)
+    are new or may be replaced (--overwrite)."""
     from fairmot.utils.atomic import cannot_create_in
-    if not args.output.lower().endswith(suffix):
-        raise UserError(f"--output {args.output!r}: an OpenVINO model is NAME{suffix} (its weights go to NAME.bin)")
     folder = os.path.dirname(os.path.abspath(args.output))
     if not os.path.isdir(folder):
         raise UserError(f"folder {folder!r} of --output does not exist")
     reason = "it is a folder" if os.path.isdir(args.output) else cannot_create_in(folder)
     if reason:
         raise UserError(f"cannot write {args.output}: {reason}")
-    from fairmot.export.openvino import bin_path
-    for path in (args.output, bin_path(args.output)):
+    for path in paths:
         if os.path.exists(path) and not args.overwrite:
             raise UserError(f"{path} already exists: pass --overwrite to replace it")
 
@@ -142,7 +132,9 @@ def run_openvino(args):
         raise UserError("--dynamic-batch is for ONNX; an OpenVINO model from fairmot export takes one frame")
     if args.int8 != bool(args.calibration):
         raise UserError("--int8 needs --calibration SOURCE (frames to calibrate on), and --calibration needs --int8")
-    check_output(args, ".xml")
+    if not args.output.lower().endswith(".xml"):
+        raise UserError(f"--output {args.output!r}: an OpenVINO model is NAME.xml (its weights go to NAME.bin)")
+    check_output(args, [args.output, ovx.bin_path(args.output)])
     frames = ovx.calibration_frames(args.calibration, args.calibration_frames) if args.int8 else None
     model = model_from_checkpoint(args.weights)
     print(f"converting {model.arch} at {args.input_size} with OpenVINO {ov.__version__} ...", flush=True)

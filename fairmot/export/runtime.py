@@ -84,6 +84,18 @@ def ort_session(path, providers=None, threads=None):
 
 
 
+def check_exported_size(path, exported, wanted, export_flags=""):
+    """UserError unless ``wanted`` (None, "WxH" or (w, h)) is the size ``path`` was exported for."""
+    from fairmot.utils.parsing import format_input_size, parse_input_size
+    if wanted is None:
+        return
+    wanted = parse_input_size(wanted)
+    if wanted != exported:
+        raise UserError(f"{path} was exported for input size {format_input_size(exported)}, "
+                        f"not {format_input_size(wanted)}: export it again at that size "
+                        f"(fairmot export {export_flags}--input-size {format_input_size(wanted)})")
+
+
 def import_openvino():
     """The ``openvino`` module, or a UserError saying how to install it."""
     try:

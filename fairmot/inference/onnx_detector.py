@@ -12,9 +12,7 @@ from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from fairmot.errors import UserError
-from fairmot.export.runtime import INPUT_NAME, OUTPUT_NAMES, ort_session, read_metadata
-from fairmot.utils.parsing import format_input_size, parse_input_size
+from fairmot.export.runtime import INPUT_NAME, OUTPUT_NAMES, check_exported_size, ort_session, read_metadata
 
 from .detector import BaseDetector
 
@@ -40,12 +38,7 @@ class OnnxDetector(BaseDetector):
         self.session = ort_session(path, providers, threads)
         self.metadata = read_metadata(self.session)
         super().__init__(self.metadata["input_size"], conf_thres)
-        if input_size is not None:
-            wanted = parse_input_size(input_size)
-            if wanted != self.input_size:
-                raise UserError(f"{path} was exported for input size {format_input_size(self.input_size)}, "
-                                f"not {format_input_size(wanted)}: export it again at that size "
-                                f"(fairmot export --input-size {format_input_size(wanted)})")
+        check_exported_size(path, self.input_size, input_size)
         self.heads = self.metadata["heads"]
         self.K = int(self.metadata["topk"])
 

@@ -12,9 +12,14 @@ from typing import Optional, Tuple, Union
 import numpy as np
 
 from fairmot.errors import UserError
-from fairmot.export.runtime import INPUT_NAME, OUTPUT_NAMES, import_openvino, read_openvino_metadata
+from fairmot.export.runtime import (
+    INPUT_NAME,
+    OUTPUT_NAMES,
+    check_exported_size,
+    import_openvino,
+    read_openvino_metadata,
+)
 from fairmot.export.runtime import openvino_bin_path as bin_path
-from fairmot.utils.parsing import format_input_size, parse_input_size
 
 from .detector import BaseDetector
 
@@ -61,12 +66,7 @@ class OpenVinoDetector(BaseDetector):
             raise UserError(f"OpenVINO cannot read {path!r}: {first_line[:200]}") from None
         self.metadata = read_openvino_metadata(model)
         super().__init__(self.metadata["input_size"], conf_thres)
-        if input_size is not None:
-            wanted = parse_input_size(input_size)
-            if wanted != self.input_size:
-                raise UserError(f"{path} was exported for input size {format_input_size(self.input_size)}, "
-                                f"not {format_input_size(wanted)}: export it again at that size "
-                                f"(fairmot export --format openvino --input-size {format_input_size(wanted)})")
+        check_exported_size(path, self.input_size, input_size, "--format openvino ")
         self.heads = self.metadata["heads"]
         self.K = int(self.metadata["topk"])
         self.compiled = core.compile_model(model, device, compile_config(threads, streams))
