@@ -39,6 +39,16 @@ def _same_file(a: str, b: str) -> bool:
     return False
 
 
+def check_not_a_source(paths: Iterable[str], sources: Iterable[Optional[str]]) -> None:
+    """UserError if one of ``paths`` is one of the files being read."""
+    sources = [s for s in sources if s]
+    for path in paths:
+        for source in sources:
+            if _same_file(path, source):
+                raise UserError(f"{path} is the source being read: writing there would destroy it; "
+                                "give another --output folder")
+
+
 class StagedOutputs:
     """The files one run writes (``final paths``), staged and published by the policy above.
 
@@ -50,12 +60,7 @@ class StagedOutputs:
 
     def __init__(self, paths: Dict[str, str], overwrite: bool = False, sources: Iterable[str] = ()):
         self.final = dict(paths)
-        sources = [s for s in sources if s]
-        for path in self.final.values():
-            for source in sources:
-                if _same_file(path, source):
-                    raise UserError(f"{path} is the source being read: writing there would destroy it; "
-                                    "give another --output folder")
+        check_not_a_source(self.final.values(), sources)
         existing = [p for p in self.final.values() if os.path.lexists(p)]
         if existing and not overwrite:
             raise UserError(f"{existing[0]} already exists: pass --overwrite to replace it, or another "

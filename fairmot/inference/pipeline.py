@@ -15,9 +15,11 @@ import contextlib
 import os
 import signal
 import time
+from array import array
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Callable, Optional
 
+import numpy as np
 from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
@@ -41,10 +43,16 @@ STAGES = ("decode", "preprocess", "network", "postprocess", "camera motion", "as
 _DETECTOR_STAGES = {"preprocess": "preprocess", "network": "network", "decode": "postprocess"}
 
 
+# an outage longer than this many frames steps the tracker only this far: every track is lost by then
+MAX_GAP_STEPS = 10_000
+
+
 @dataclass
 class TrackingSummary:
     """What a run did: frames tracked and skipped, distinct track ids written, seconds per stage
-    (``seconds``) and in all (``wall``), where the outputs are."""
+    (``seconds``) and in all (``wall``), where the outputs are; for live and real-time sources also
+    frames received and dropped, outages (``gaps``) and the latency from a frame's arrival to its
+    results being written (``latencies``, seconds)."""
     name: str
     frames: int = 0
     skipped: int = 0
@@ -55,8 +63,15 @@ class TrackingSummary:
     video_path: str = None
     interrupted: bool = False
     signal_name: str = "SIGINT"   # what stopped an interrupted run
+    stopped_by: str = "end"       # end, max-frames, duration, window, stream lost, or the signal's name
     kept_partial: list = field(default_factory=list)  # staged files kept beside an earlier result
     damage: list = field(default_factory=list)  # damaged data the source still handed out
+    live: bool = False
+    realtime: bool = False
+    received: int = 0             # frames the source delivered (real-time: processed + dropped)
+    dropped: int = 0
+    gaps: list = field(default_factory=list)  # fairmot.inference.streams.Gap, one per outage
+    latencies: array = field(default_factory=lambda: array("d"))
 
     @property
     def tracks(self):
@@ -67,9 +82,18 @@ class TrackingSummary:
         return self.frames / self.wall if self.wall > 0 else 0.0
 
     @property
+    def complete(self) -> bool:
+        """The run went as far as it was asked to (the source's end or a frame/time limit)."""
+        return self.stopped_by in ("end", "max-frames", "duration")
+
+    @property
     def outside_network(self):
         """Fraction of the wall time not spent in the network's forward pass."""
         return 1.0 - self.seconds["network"] / self.wall if self.wall > 0 else 0.0
+
+    def latency(self, q: float) -> float:
+        """The ``q``-quantile (0-1) of the latency in seconds (nan without frames)."""
+        return float(np.quantile(np.frombuffer(self.latencies), q)) if len(self.latencies) else float("nan")
 
     def format(self):
         """A few lines for the terminal."""
@@ -77,10 +101,20 @@ class TrackingSummary:
         split = " | ".join(f"{stage} {self.seconds[stage] / total:.1%}" for stage in STAGES
                            if stage != "camera motion" or self.seconds[stage] > 0)
         other = max(self.wall - sum(self.seconds.values()), 0.0) / total
+        ended = (f" (interrupted by {self.signal_name})" if self.interrupted
+                 else f" (stopped: {self.stopped_by})" if self.stopped_by != "end" else "")
         lines = [f"{self.name}: {self.frames} frames" + (f" ({self.skipped} skipped)" if self.skipped else "")
-                 + f" in {self.wall:.1f} s, {self.fps:.2f} frames/s, {self.tracks} tracks"
-                 + (f" (interrupted by {self.signal_name})" if self.interrupted else ""),
+                 + f" in {self.wall:.1f} s, {self.fps:.2f} frames/s, {self.tracks} tracks" + ended,
                  f"  time: {split} | other {other:.1%} (outside the network {self.outside_network:.1%})"]
+        if self.live or self.realtime:
+            lines.append(f"  latency (arrival to result written): median {self.latency(0.5) * 1000:.0f} ms, "
+                         f"95th percentile {self.latency(0.95) * 1000:.0f} ms")
+        if self.realtime:
+            lines.append(f"  frames: {self.received} received, {self.frames} processed, {self.dropped} dropped")
+        if self.gaps:
+            lost = sum(g.seconds for g in self.gaps)
+            lines.append(f"  outages: {len(self.gaps)}, {lost:.1f} s, {sum(g.missed for g in self.gaps)} frames missed")
+            lines.extend(f"    {gap.describe()}" for gap in self.gaps)
         if self.result_path:
             lines.append(f"  results: {self.result_path}")
         if self.video_path:
@@ -101,43 +135,75 @@ class TrackingInterrupted(Interrupted):
         self.summary = summary
 
 
+class StreamLost(UserError):
+    """A live source stopped and did not come back; ``summary`` holds what was done (and kept)."""
+
+    def __init__(self, message, summary):
+        super().__init__(f"{message}; the results of the {summary.frames} frames before are kept")
+        self.summary = summary
+
+
 def detection_threshold(tracker) -> float:
     """The lowest score the tracker uses (``tracker.min_score``): the detector keeps those."""
     return tracker.min_score
+
+
+# an empty frame's detections (and no embeddings), for stepping the tracker through missed frames
+_NO_DETECTIONS = np.zeros((0, 5), np.float32)
 
 
 def track_source(source: FrameSource, detector: BaseDetector, tracker,
                  results: Optional[MotResultWriter] = None, video: Optional[VideoWriter] = None,
                  summary: Optional[TrackingSummary] = None, progress: bool = True,
                  min_box_area: float = 100, max_aspect_ratio: Optional[float] = 1.6,
-                 camera_motion=None) -> TrackingSummary:
+                 camera_motion=None, max_frames: Optional[int] = None, duration: Optional[float] = None,
+                 display=None, on_progress: Optional[Callable[[int], None]] = None) -> TrackingSummary:
     """Track every frame of ``source``; returns a :class:`TrackingSummary`.
 
     results: a :class:`~fairmot.datasets.mot_format.MotResultWriter` or None; video: a
-    :class:`~fairmot.video_writer.VideoWriter` or None (annotated frames). Both are written
-    every frame; the caller owns (closes) them. Output tracks are the tracker's, filtered as
-    FairMOT's demo does (area > ``min_box_area``, width / height <= ``max_aspect_ratio``).
-    The detector's threshold is set to the tracker's lowest (see :func:`detection_threshold`).
+    :class:`~fairmot.video_writer.VideoWriter` or None (annotated frames); display: an object with
+    ``show(image) -> bool`` (False: the user closed it) or None; on_progress: called with the
+    number of frames done after each frame (progress of a worker process). All are fed every frame; the
+    caller owns (closes) them. Output tracks are the tracker's, filtered as FairMOT's demo does
+    (area > ``min_box_area``, width / height <= ``max_aspect_ratio``). The detector's threshold is
+    set to the tracker's lowest (see :func:`detection_threshold`).
+
+    The run ends with the source, after ``max_frames`` frames, or after ``duration`` seconds of the
+    source (wall-clock time for a live one). Frames a live source missed in an outage
+    (``source.pop_missed()``) step the tracker forward with no detections, as missed frames.
     On Ctrl-C, SIGTERM or SIGHUP raises :class:`TrackingInterrupted` carrying the summary so
     far; the frame being processed is finished first, so that every output holds the same frames
-    (a second signal stops at once). A write that fails (a full disk) is a UserError; the files
-    keep every frame written before it.
+    (a second signal stops at once). A live source that is lost raises :class:`StreamLost`. A write
+    that fails (a full disk) is a UserError; the files keep every frame written before it.
     """
     summary = summary or TrackingSummary(name=source.name)
+    summary.live = bool(getattr(source, "live", False))
+    summary.realtime = hasattr(source, "dropped")
     seconds = summary.seconds
     detector.conf_thres = detection_threshold(tracker)
-    drawer = TrackDrawer(video.size) if video is not None else None
+    drawer = TrackDrawer(source.size) if video is not None or display is not None else None
+    pop_missed = getattr(source, "pop_missed", None)
     bar = tqdm(total=source.length or None, desc=source.name, unit="frame", disable=not progress or None,
                dynamic_ncols=True)
     # warnings (corrupt frames) go through tqdm.write so that they do not break the bar
     redirect = contextlib.nullcontext() if bar.disable else logging_redirect_tqdm()
     start = time.perf_counter()
+    first_index = None
     with bar, redirect, StopAtSafePoint() as stop:
+        if hasattr(source, "cancelled"):
+            source.cancelled = lambda: stop.requested
         try:
             for index, frame, t_read in _timed(source):
+                arrived = getattr(source, "last_arrival", None) or time.perf_counter()
+                first_index = index if first_index is None else first_index
+                missed = pop_missed() if pop_missed else 0
+                for _ in range(min(missed, MAX_GAP_STEPS)):
+                    tracker.update(_NO_DETECTIONS, None)
                 boxes, embeddings = detector(frame)
                 t_motion = time.perf_counter()
                 if camera_motion is not None:
+                    if missed:
+                        camera_motion.reset()  # the view before an outage says nothing about the motion now
                     warp = camera_motion(frame, boxes)
                     t2 = time.perf_counter()
                     tracked = tracker.update(boxes, embeddings, warp=warp)
@@ -151,12 +217,15 @@ def track_source(source: FrameSource, detector: BaseDetector, tracker,
                         video.check_space()  # before the results, so both hold the same frames
                     if results is not None:
                         results.write_frame(index, ((t.track_id, t.tlwh, t.score) for t in tracks))
-                    if video is not None:
-                        video.write(drawer.draw(frame, tracks, index), check_space=False)
+                    if drawer is not None:
+                        image = drawer.draw(frame, tracks, index)
+                        if video is not None:
+                            video.write(image, check_space=False)
                 except OSError as err:
                     raise UserError(f"cannot write the outputs of frame {index} ({err.strerror or err}): "
                                     f"{summary.frames} frames written before are kept") from None
                 t4 = time.perf_counter()
+                summary.latencies.append(t4 - arrived)
 
                 seconds["decode"] += t_read
                 for key, stage in _DETECTOR_STAGES.items():
@@ -167,18 +236,52 @@ def track_source(source: FrameSource, detector: BaseDetector, tracker,
                 summary.frames += 1
                 summary.track_ids.update(t.track_id for t in tracks)
                 summary.skipped = source.skipped
-                bar.update(summary.frames + summary.skipped - bar.n)
+                if bar.total:
+                    bar.update(summary.frames + summary.skipped - bar.n)
+                else:
+                    bar.update(1)
+                    bar.set_postfix_str(f"latency {(t4 - arrived) * 1000:.0f} ms", refresh=False)
+                if on_progress is not None:
+                    on_progress(summary.frames)
+                if display is not None and not display.show(image):
+                    summary.stopped_by = "window"
+                    break
                 if stop.requested:
                     raise KeyboardInterrupt
+                if max_frames is not None and summary.frames >= max_frames:
+                    summary.stopped_by = "max-frames"
+                    break
+                if duration is not None and (time.perf_counter() - start >= duration if summary.live
+                                             else (index - first_index + 1) >= round(duration * source.fps)):
+                    summary.stopped_by = "duration"
+                    break
+            if stop.requested:  # the source gave up waiting because of the signal
+                raise KeyboardInterrupt
         except KeyboardInterrupt:
             summary.interrupted = True
             summary.signal_name = signal.Signals(stop.signum).name
+            summary.stopped_by = summary.signal_name
             raise TrackingInterrupted(summary, stop.signum) from None
         finally:
             summary.wall += time.perf_counter() - start
-            summary.skipped = source.skipped
-            summary.damage = list(getattr(source, "damage", []))
+            _read_counts(source, summary)
+    lost = getattr(source, "lost", None)
+    if lost and summary.stopped_by == "end":
+        summary.stopped_by = "stream lost"
+        raise StreamLost(lost, summary)
     return summary
+
+
+def _read_counts(source, summary):
+    """What the source counted: skipped and damaged frames, outages, frames received and dropped."""
+    summary.skipped = source.skipped
+    summary.damage = list(getattr(source, "damage", []))
+    summary.gaps = list(getattr(source, "gaps", []))
+    if summary.realtime:
+        source.close()  # ends the reader thread: its counts are final
+        summary.received, summary.dropped = source.received, source.dropped
+    else:
+        summary.received = summary.frames + summary.skipped
 
 
 def _timed(frames):
@@ -209,7 +312,8 @@ def track_to_folder(source: FrameSource, detector: BaseDetector, output_dir: str
                     video_format: Optional[str] = "avi", progress: bool = True, overwrite: bool = False,
                     tracker: str = DEFAULT_TRACKER, min_box_area: float = 100,
                     max_aspect_ratio: Optional[float] = 1.6, camera_motion: bool = False,
-                    **tracker_options) -> TrackingSummary:
+                    max_frames: Optional[int] = None, duration: Optional[float] = None, display=None,
+                    on_progress: Optional[Callable[[int], None]] = None, **tracker_options) -> TrackingSummary:
     """Track ``source`` into ``output_dir/<name>.txt`` and, unless ``video_format`` is None, an
     annotated ``output_dir/<name>.<video_format>`` at the source's size and frame rate.
 
@@ -217,8 +321,8 @@ def track_to_folder(source: FrameSource, detector: BaseDetector, output_dir: str
     source, never over an earlier result unless ``overwrite``, moved into place at the end.
     The tracker is a fresh ``create_tracker(tracker, source.fps, **tracker_options)`` (its track
     buffer scales with the frame rate). Output tracks pass the box filter ``min_box_area`` /
-    ``max_aspect_ratio`` (FairMOT's person rule; 0 and None turn it off). Returns the
-    :class:`TrackingSummary`.
+    ``max_aspect_ratio`` (FairMOT's person rule; 0 and None turn it off); ``max_frames``,
+    ``duration``, ``display`` and ``on_progress`` are :func:`track_source`'s. Returns the :class:`TrackingSummary`.
     """
     # bad options fail before any file
     try:
@@ -250,7 +354,8 @@ def track_to_folder(source: FrameSource, detector: BaseDetector, output_dir: str
                      else contextlib.nullcontext())
             with video:
                 track_source(source, detector, tracker_object, results, video if "video" in paths else None,
-                             summary, progress, min_box_area, max_aspect_ratio, estimator)
+                             summary, progress, min_box_area, max_aspect_ratio, estimator, max_frames=max_frames,
+                             duration=duration, display=display, on_progress=on_progress)
     except BaseException:
         outputs.abandon(summary.frames)
         summary.kept_partial = outputs.kept_partial

@@ -42,8 +42,12 @@ def test_a_second_track_run_does_not_replace_the_first(pets_frames, tracking_wei
     out = tmp_path / "out"
     assert track(pets_frames, tracking_weights, out).returncode == 0
     before = snapshot(out)
-    assert set(before) == {"pets8.txt", "pets8.avi"}
+    assert set(before) == {"pets8.txt", "pets8.avi", "pets8.run.json"}
     again = track(pets_frames, tracking_weights, out, "--tracker", "fairmot", "--conf-thres", "0.3")
+    assert_one_line_error(again, "pets8.txt was made with other settings", "--overwrite", command="track")
+    (out / "pets8.run.json").unlink()  # results that are not from fairmot track (no record)
+    before = snapshot(out)
+    again = track(pets_frames, tracking_weights, out)
     assert_one_line_error(again, "pets8.txt already exists", "--overwrite", command="track")
     assert snapshot(out) == before
 
@@ -111,7 +115,7 @@ def test_two_sources_with_one_name_do_not_share_a_result(pets_frames, tracking_w
     assert track(tmp_path / "a" / "clip.avi", tracking_weights, out).returncode == 0
     before = snapshot(out)
     second = track(tmp_path / "b" / "clip.avi", tracking_weights, out)
-    assert_one_line_error(second, "clip.txt already exists", command="track")
+    assert_one_line_error(second, "clip.txt already exists, made from another source", command="track")
     assert snapshot(out) == before
 
 

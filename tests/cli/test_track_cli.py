@@ -20,7 +20,7 @@ from fairmot.evaluation.report import format_table
 from fairmot.models import create_model
 from support.cli import assert_one_line_error as _assert_one_line_error
 from support.cli import run_fairmot as fairmot
-from support.cli import run_main
+from support.cli import run_main, run_until_signal
 from support.video import corrupt_avi_frame, write_video
 
 FAST = ("--input-size", "160x96")
@@ -103,29 +103,8 @@ def test_video_with_a_corrupt_frame(pets_frames, tracking_weights, tmp_path):
 
 # ``fairmot track`` in a process that sends itself $STOP_SIGNAL while frame 3 is in the network:
 # the signal always arrives at the same point, however fast or busy the machine is
-_SIGNAL_AT_FRAME_3 = """
-import os, signal, sys
-# as in a terminal, whatever this test runs under (a background job starts with SIGINT ignored)
-signal.signal(signal.SIGINT, signal.default_int_handler)
-signal.signal(signal.SIGTERM, signal.SIG_DFL)
-signal.signal(signal.SIGHUP, signal.SIG_DFL)
-from fairmot.cli import main
-from fairmot.inference import torch_detector
-forward, calls = torch_detector.Detector.forward, []
-def forward_then_signal(self, blob):
-    calls.append(1)
-    if len(calls) == 3:
-        os.kill(os.getpid(), getattr(signal, os.environ["STOP_SIGNAL"]))
-    return forward(self, blob)
-torch_detector.Detector.forward = forward_then_signal
-sys.exit(main(sys.argv[1:]))
-"""
-
-
 def track_until_signal(signal_name, *args):
-    env = dict(os.environ, STOP_SIGNAL=signal_name)
-    return subprocess.run([sys.executable, "-c", _SIGNAL_AT_FRAME_3, "track", *map(str, args), *FAST],
-                          capture_output=True, text=True, timeout=600, env=env)
+    return run_until_signal(signal_name, 3, "track", *args, *FAST)
 
 
 @pytest.mark.parametrize("signal_name, code, video_format", [
@@ -145,7 +124,10 @@ def test_a_stop_signal_keeps_what_was_written(signal_name, code, video_format, s
     rows = assert_valid_results(out / "PETS09-S2L1.txt", range(1, 796))
     assert set(rows[:, 0].astype(int)) <= {1, 2, 3} and 3 in rows[:, 0]
     assert video_info(out / f"PETS09-S2L1.{video_format}") == (480, 360, 10.0, 3)
-    assert sorted(os.listdir(out)) == sorted(["PETS09-S2L1.txt", f"PETS09-S2L1.{video_format}"])  # none staged
+    assert sorted(os.listdir(out)) == sorted(["PETS09-S2L1.txt", f"PETS09-S2L1.{video_format}",
+                                              "PETS09-S2L1.run.json"])  # none staged
+    record = json.loads((out / "PETS09-S2L1.run.json").read_text())
+    assert (record["complete"], record["stopped_by"], record["frames"]) == (False, signal_name, 3)
 
 
 @pytest.mark.slow
@@ -153,8 +135,11 @@ def test_an_interrupted_rerun_leaves_the_earlier_complete_result(pets_frames, tr
     out = tmp_path / "out"
     assert track_here(pets_frames, tracking_weights, out).returncode == 0
     complete = {name: (out / name).read_bytes() for name in ("pets8.txt", "pets8.avi")}
-    again = track_here(pets_frames, tracking_weights, out)
-    assert_one_line_error(again, "pets8.txt already exists", "--overwrite")
+    again = track_here(pets_frames, tracking_weights, out)  # the same command: nothing left to do
+    assert again.returncode == 0 and "pets8: complete results from an earlier run" in again.stdout
+    assert {name: (out / name).read_bytes() for name in complete} == complete
+    other = track_here(pets_frames, tracking_weights, out, "--min-box-area", "50")
+    assert_one_line_error(other, "pets8.txt was made with other settings", "--overwrite")
     stopped = track_until_signal("SIGINT", pets_frames, "--weights", tracking_weights, "--output", out,
                                  "--overwrite")
     assert stopped.returncode == 130, stopped.stderr

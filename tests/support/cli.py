@@ -1,6 +1,7 @@
 """Running the fairmot command as a user does (a subprocess) and checking what it says."""
 import contextlib
 import io
+import os
 import subprocess
 import sys
 
@@ -34,3 +35,30 @@ def assert_one_line_error(proc, *fragments, command):
     assert len(lines) == 1 and lines[0].startswith(f"fairmot {command}: error: "), proc.stderr
     for fragment in fragments:
         assert fragment in lines[0], lines[0]
+
+
+_SIGNAL_AT_FORWARD = """
+import os, signal, sys
+# as in a terminal, whatever this test runs under (a background job starts with SIGINT ignored)
+signal.signal(signal.SIGINT, signal.default_int_handler)
+signal.signal(signal.SIGTERM, signal.SIG_DFL)
+signal.signal(signal.SIGHUP, signal.SIG_DFL)
+from fairmot.cli import main
+from fairmot.inference import torch_detector
+forward, calls = torch_detector.Detector.forward, []
+def forward_then_signal(self, blob):
+    calls.append(1)
+    if len(calls) == int(os.environ["STOP_AT_FORWARD"]):
+        os.kill(os.getpid(), getattr(signal, os.environ["STOP_SIGNAL"]))
+    return forward(self, blob)
+torch_detector.Detector.forward = forward_then_signal
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def run_until_signal(signal_name, at_forward, *args, timeout=600):
+    """``fairmot ARGS`` in a fresh process that sends itself ``signal_name`` during the network's
+    ``at_forward``-th forward pass (the frame is finished first, as for a real Ctrl-C)."""
+    env = dict(os.environ, STOP_SIGNAL=signal_name, STOP_AT_FORWARD=str(at_forward))
+    return subprocess.run([sys.executable, "-c", _SIGNAL_AT_FORWARD, *map(str, args)],
+                          capture_output=True, text=True, timeout=timeout, env=env)
