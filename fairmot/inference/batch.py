@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Callable, List, Optional, Sequence, Tuple
 
 from fairmot.errors import UserError
+from fairmot.utils.atomic import cannot_create_in
 
 from .outputs import check_not_a_source
 from .run_records import file_digest, fingerprint, read_record, record_path, summary_record, write_record
@@ -95,6 +96,7 @@ def plan(specs: Sequence[SourceSpec], job: TrackJob) -> Tuple[List[SourceSpec], 
     Raises UserError before any work when a result is in the way: made with other settings, or
     without a record (not from ``fairmot track``), unless ``job.overwrite``.
     """
+    _check_output_folder(job.output)
     todo, skipped = [], []
     settings_print = fingerprint(job.settings())
     for spec in specs:
@@ -121,6 +123,19 @@ def plan(specs: Sequence[SourceSpec], job: TrackJob) -> Tuple[List[SourceSpec], 
                                 "pass --overwrite to redo it, or another --output folder")
         todo.append(spec)
     return todo, skipped
+
+
+def _check_output_folder(output: str) -> None:
+    """UserError now, rather than for every source, when results cannot be written under ``output``."""
+    existing = os.path.abspath(output)
+    while not os.path.exists(existing) and os.path.dirname(existing) != existing:
+        existing = os.path.dirname(existing)
+    if os.path.exists(existing) and not os.path.isdir(existing):
+        raise UserError(f"cannot create output folder {output}: {existing} is a file, not a folder")
+    reason = cannot_create_in(existing)
+    if reason:
+        raise UserError(f"output folder {output} cannot be written ({reason}): pass --output DIR with a folder "
+                        "you can write")
 
 
 def _final_paths(job: TrackJob, name: str) -> List[str]:

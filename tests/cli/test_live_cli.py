@@ -217,3 +217,39 @@ def test_a_list_of_sources_is_read_relative_to_itself(four_sources, tracking_wei
               for name, n in (("clip.txt", 7), ("plaza.txt", 5))}
     assert all(counts.values())
     shutil.rmtree(tmp_path / "out")
+
+
+def test_an_output_that_cannot_be_written_stops_a_batch_at_once(four_sources, tracking_weights, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    proc = run_main("track", *four_sources, "--weights", tracking_weights, "--output", blocker / "out", *FAST)
+    assert_one_line_error(proc, "a-file is a file, not a folder", command="track")
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_every_worker_and_a_rerun_finishes_the_archive(four_sources, tracking_weights, tmp_path):
+    """Ctrl-C reaches the parent once a short source is done: the workers stop at a frame boundary
+    (their records incomplete, nothing left staged), exit 130; the same command then finishes."""
+    import signal
+    import time
+
+    long_source = os.path.join(PETS)  # 795 frames: still running when the signal comes
+    args = ["track", long_source, *map(str, four_sources), "--weights", str(tracking_weights), "--no-video", *FAST]
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "fairmot", *args, "--output", str(out), "--workers", "2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 300
+    while not (out.exists() and any(f.endswith(".run.json") for f in os.listdir(out))):
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 130, stderr
+    assert stderr.strip().splitlines()[-1] == "fairmot track: interrupted by SIGINT; outputs written so far are kept"
+    assert "interrupted" in stdout and not [f for f in os.listdir(out) if ".partial." in f]
+    record = json.loads((out / "PETS09-S2L1.run.json").read_text())
+    assert not record["complete"] and 0 < record["frames"] < 795
+    resumed = run_fairmot(*args, "--output", out, "--workers", "2")
+    assert resumed.returncode == 0, resumed.stderr
+    assert json.loads((out / "PETS09-S2L1.run.json").read_text())["frames"] == 795
+    assert len([f for f in os.listdir(out) if f.endswith(".txt")]) == 5
