@@ -55,3 +55,56 @@ def test_summary_text():
     assert "camera motion" not in text                     # shown only when it ran
     summary.seconds["camera motion"], summary.seconds["association"] = 0.1, 0.3
     assert "| camera motion 1.0% | association 3.0% |" in summary.format()
+
+
+class _SourceWithOutage:
+    """The PETS frames of ``source`` with an outage of ``missed`` frames after frame 4, as a
+    reconnected stream reports it: the frame numbers jump and ``pop_missed`` says by how much."""
+
+    live = True
+
+    def __init__(self, source, missed):
+        self.source, self.missed = source, missed
+        self.name, self.fps, self.size, self.length, self.skipped = source.name, source.fps, source.size, 0, 0
+        self._pending = 0
+
+    def __iter__(self):
+        for index, frame in self.source:
+            if index == 5:
+                self._pending = self.missed
+            yield (index if index < 5 else index + self.missed), frame
+
+    def pop_missed(self):
+        missed, self._pending = self._pending, 0
+        return missed
+
+
+def test_an_outage_steps_the_tracker_through_the_missed_frames(pets_frames, detector):
+    """A tracker run through 4 frames, 6 empty ones and 4 more gives exactly the tracks of the
+    pipeline on a stream that missed those 6 frames: the outage is missed frames, not a jump."""
+    from fairmot.inference.pipeline import track_source
+
+    tracker = create_tracker(DEFAULT_TRACKER, frame_rate=10)
+    detector.conf_thres = tracker.min_score
+    expected = []
+    for index, frame in open_source(pets_frames):
+        if index == 5:
+            for _ in range(6):
+                tracker.update(np.zeros((0, 5), np.float32), None)
+        for t in filter_tracks(tracker.update(*detector(frame))):
+            expected.append((index if index < 5 else index + 6, t.track_id, *np.round(t.tlwh, 2)))
+
+    class Rows:
+        def __init__(self):
+            self.rows = []
+
+        def write_frame(self, index, tracks):
+            self.rows.extend((index, i, *np.round(tlwh, 2)) for i, tlwh, _ in tracks)
+
+    written = Rows()
+    stream = _SourceWithOutage(open_source(pets_frames), missed=6)
+    stepped = create_tracker(DEFAULT_TRACKER, frame_rate=10)
+    summary = track_source(stream, detector, stepped, results=written, progress=False)
+    assert summary.frames == 8 and summary.live and len(summary.latencies) == 8
+    assert stepped.frame_id == 8 + 6  # every missed frame was a tracker step
+    assert written.rows == expected and len(expected) > 8
