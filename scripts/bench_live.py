@@ -56,7 +56,8 @@ def main():
     frames = jpeg_frames([images[i % len(images)] for i in range(min(count, len(images)))], size=size)
     frames = [frames[i % len(frames)] for i in range(count)]
     modes = [True] + ([False] if args.no_realtime else [])
-    print(f"live MJPEG stream over loopback HTTP: {args.fps:g} fps, {size[0]}x{size[1]}; model {os.path.basename(args.weights)} "
+    print(f"live MJPEG stream over loopback HTTP: {args.fps:g} fps, {size[0]}x{size[1]}; "
+          f"model {os.path.basename(args.weights)} "
           f"at {args.input_size}; {args.seconds:g} s per run")
     print(f"{'mode':<12} {'latency median':>15} {'p95':>9} {'received':>9} {'processed':>10} {'dropped':>8} "
           f"{'processed/s':>12}")

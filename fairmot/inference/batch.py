@@ -114,7 +114,8 @@ def plan(specs: Sequence[SourceSpec], job: TrackJob) -> Tuple[List[SourceSpec], 
             continue
         if present and not job.overwrite:
             if record is None:
-                raise UserError(f"{present[0]} already exists: pass --overwrite to replace it, or another --output folder")
+                raise UserError(f"{present[0]} already exists: pass --overwrite to replace it, "
+                                "or another --output folder")
             if not same_source:
                 raise UserError(f"{present[0]} already exists, made from another source ({record.get('source')}): "
                                 "pass --overwrite to replace it, or another --output folder")

@@ -56,7 +56,7 @@ class Display:
             cv2.waitKey(1)
             self._opened = False
 
-    def __enter__(self) -> "Display":
+    def __enter__(self) -> Display:
         return self
 
     def __exit__(self, *exc) -> bool:

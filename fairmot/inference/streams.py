@@ -6,9 +6,10 @@ FFmpeg backend opens), read so that a drop or a stall never ends a run by surpri
 
 - opening and every read are bounded by ``read_timeout`` seconds (FFmpeg's interrupt callback), so a
   server that accepts and never answers fails with one line instead of hanging;
-- a live stream (one without a length) that drops or stalls is reopened with backoff, ``reconnect`` attempts; each outage is
-  a :class:`Gap` in ``gaps``, and the frames the source would have delivered meanwhile are counted
-  (``pop_missed``) so that the tracker can step its tracks through them instead of seeing a jump;
+- a live stream (one without a length) that drops or stalls is reopened with backoff, ``reconnect``
+  attempts; each outage is a :class:`Gap` in ``gaps``, and the frames the source would have
+  delivered meanwhile are counted (``pop_missed``) so that the tracker can step its tracks through
+  them instead of seeing a jump;
 - after the last attempt the iteration ends and ``lost`` says why (the pipeline keeps the results
   so far and reports it).
 
@@ -233,6 +234,8 @@ class StreamSource(FrameSource):
     def __iter__(self):
         index, frame = 0, self._first
         self._first = None
+        # the frame read while opening waited for the model to load: its latency counts from now
+        self.last_arrival = self._clock()
         while True:
             if frame is None:
                 ok, frame = self._capture.read()

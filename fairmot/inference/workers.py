@@ -24,6 +24,7 @@ from fairmot.utils.stop_signals import STOP_SIGNALS, Interrupted, StopAtSafePoin
 from .batch import SourceOutcome, TrackJob, describe_failure, track_one
 from .source_list import SourceSpec
 
+
 class _ModelFailed(Exception):
     """The worker cannot load the model (reported to the parent as fatal)."""
 

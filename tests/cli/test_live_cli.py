@@ -253,3 +253,33 @@ def test_ctrl_c_stops_every_worker_and_a_rerun_finishes_the_archive(four_sources
     assert resumed.returncode == 0, resumed.stderr
     assert json.loads((out / "PETS09-S2L1.run.json").read_text())["frames"] == 795
     assert len([f for f in os.listdir(out) if f.endswith(".txt")]) == 5
+
+
+@pytest.mark.parametrize("signal_name, code", [("SIGINT", 130), ("SIGTERM", 143)])
+def test_a_stop_signal_ends_a_live_run_with_its_files_closed(signal_name, code, camera_frames, tracking_weights,
+                                                             tmp_path):
+    import signal
+    import time
+
+    out = tmp_path / "out"
+    with LiveMjpegServer(camera_frames * 10, fps=25) as server:  # 24 s of stream: ended by the signal
+        proc = subprocess.Popen([sys.executable, "-m", "fairmot", "track", server.url, "--weights",
+                                 str(tracking_weights), "--output", str(out), "--realtime", *FAST],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 120
+        while not (out.exists() and any(f.endswith(".partial.txt") and os.path.getsize(out / f) > 0
+                                        for f in os.listdir(out))):
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+            time.sleep(0.05)
+        proc.send_signal(getattr(signal, signal_name))
+        stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == code, stderr
+    last_line = stderr.strip().splitlines()[-1]
+    assert last_line == f"fairmot track: interrupted by {signal_name}; outputs written so far are kept"
+    record = record_of(only_result(out))
+    assert record["stopped_by"] == signal_name and record["frames"] >= 1
+    assert record["received"] == record["frames"] + record["dropped"]
+    assert not [f for f in os.listdir(out) if ".partial." in f]
+    import cv2
+    video = cv2.VideoCapture(only_result(out, ".avi"))
+    assert int(video.get(cv2.CAP_PROP_FRAME_COUNT)) == record["frames"]

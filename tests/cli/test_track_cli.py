@@ -6,8 +6,6 @@ at 160x96, on PETS09-S2L1 frames: the detections mean nothing, the files and the
 import json
 import os
 import shutil
-import subprocess
-import sys
 
 import cv2
 import numpy as np
