@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from fairmot.datasets.mot_format import load_mot_rows
-from support.cli import assert_one_line_error, run_fairmot, run_main, run_until_signal
+from support.cli import assert_one_line_error, run_fairmot, run_main, run_until_signal, start_fairmot
 from support.data import PETS, copy_pets_frames, requires_shared
 from support.files import snapshot
 from support.stream_server import LiveMjpegServer, SilentServer, jpeg_frames
@@ -236,8 +236,7 @@ def test_ctrl_c_stops_every_worker_and_a_rerun_finishes_the_archive(four_sources
     long_source = os.path.join(PETS)  # 795 frames: still running when the signal comes
     args = ["track", long_source, *map(str, four_sources), "--weights", str(tracking_weights), "--no-video", *FAST]
     out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "fairmot", *args, "--output", str(out), "--workers", "2"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = start_fairmot(*args, "--output", out, "--workers", "2")
     deadline = time.monotonic() + 300
     while not (out.exists() and any(f.endswith(".run.json") for f in os.listdir(out))):
         assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
@@ -263,9 +262,8 @@ def test_a_stop_signal_ends_a_live_run_with_its_files_closed(signal_name, code, 
 
     out = tmp_path / "out"
     with LiveMjpegServer(camera_frames * 10, fps=25) as server:  # 24 s of stream: ended by the signal
-        proc = subprocess.Popen([sys.executable, "-m", "fairmot", "track", server.url, "--weights",
-                                 str(tracking_weights), "--output", str(out), "--realtime", *FAST],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc = start_fairmot("track", server.url, "--weights", tracking_weights, "--output", out, "--realtime",
+                             *FAST)
         deadline = time.monotonic() + 120
         while not (out.exists() and any(f.endswith(".partial.txt") and os.path.getsize(out / f) > 0
                                         for f in os.listdir(out))):

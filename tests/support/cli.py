@@ -12,6 +12,19 @@ def run_fairmot(*args, timeout=600):
                           capture_output=True, text=True, timeout=timeout)
 
 
+def _as_in_a_terminal():
+    """A background job (nohup, CI) starts with SIGINT ignored, and Python then keeps ignoring it:
+    give the child the default, as a terminal would."""
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def start_fairmot(*args):
+    """``python -m fairmot ARGS`` started, not waited for (to send it signals); text pipes."""
+    return subprocess.Popen([sys.executable, "-m", "fairmot", *map(str, args)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, preexec_fn=_as_in_a_terminal)
+
+
 def run_main(*args):
     """``fairmot ARGS`` in this process (``fairmot.cli.main``), for the many quick error cases: the
     same code as the command, without starting Python and torch each time. A CompletedProcess."""
