@@ -45,7 +45,7 @@ class HotaCounts:
     loc_a: np.ndarray
 
     @classmethod
-    def empty(cls) -> "HotaCounts":
+    def empty(cls) -> HotaCounts:
         zeros = lambda: np.zeros(len(ALPHAS))  # noqa: E731
         return cls(zeros(), zeros(), zeros(), zeros(), zeros(), zeros(), np.ones(len(ALPHAS)))
 
