@@ -120,6 +120,19 @@ def _check_rows(rows, what, name, num_frames):
                         f"{dup >> 32}: each id may appear once per frame")
 
 
+def frames_to_score(gt_by_frame: dict, res_by_frame: dict, num_frames: Optional[int] = None, half: bool = False,
+                    frames: Optional[Tuple[int, int]] = None) -> Sequence[int]:
+    """The frame numbers a sequence is scored on (see :func:`evaluate_sequence`'s arguments)."""
+    first, last = frames if frames is not None else (1, None)
+    if num_frames is not None:
+        start = max(second_half_start(int(num_frames)) if half else 1, first)
+        end = int(num_frames) if last is None else min(int(num_frames), last)
+        return range(start, end + 1)
+    present = sorted(set(gt_by_frame) | set(res_by_frame))
+    start = max(second_half_start(present[-1]) if (half and present) else 1, first)
+    return [f for f in present if f >= start and (last is None or f <= last)]
+
+
 def evaluate_sequence(gt_rows: np.ndarray, result_rows: np.ndarray, name: Optional[str] = None,
                       num_frames: Optional[int] = None, half: bool = False,
                       frames: Optional[Tuple[int, int]] = None) -> mm.MOTAccumulator:
@@ -143,15 +156,7 @@ def evaluate_sequence(gt_rows: np.ndarray, result_rows: np.ndarray, name: Option
 
     gt_by_frame = split_by_frame(gt_rows)
     res_by_frame = split_by_frame(result_rows)
-    first, last = frames if frames is not None else (1, None)
-    if num_frames is not None:
-        start = max(second_half_start(int(num_frames)) if half else 1, first)
-        end = int(num_frames) if last is None else min(int(num_frames), last)
-        scored_frames = range(start, end + 1)
-    else:
-        present = sorted(set(gt_by_frame) | set(res_by_frame))
-        start = max(second_half_start(present[-1]) if (half and present) else 1, first)
-        scored_frames = [f for f in present if f >= start and (last is None or f <= last)]
+    scored_frames = frames_to_score(gt_by_frame, res_by_frame, num_frames, half, frames)
 
     empty = np.zeros((0, gt_rows.shape[1]))
     acc = mm.MOTAccumulator(auto_id=False)

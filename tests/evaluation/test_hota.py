@@ -37,26 +37,32 @@ def test_empty_results_or_ground_truth():
     assert list(no_gt.fp) == [2] * 19 and no_gt.summary()["DetPr"] == 0
 
 
-def mot15_frames(seq, tracker_name="hybrid"):
-    """MOT15 ground truth (marked rows) and tracks made by our tracker from the sequence's real
-    detections, as (gt ids, result ids, IoU) per frame over frames 1..seqLength."""
-    root = os.path.join(SHARED, "MOT15", "train", seq)
-    gt = load_mot_rows(os.path.join(root, "gt", "gt.txt"))
-    gt = gt[gt[:, 6] != 0]
-    dets = load_mot_rows(os.path.join(root, "det", "det.txt"))
-    length = int(max(gt[:, 0].max(), dets[:, 0].max()))
-    tracker = create_tracker(tracker_name, 30)
-    det_by_frame, gt_by_frame = split_by_frame(dets), split_by_frame(gt)
+def mot15_track_rows(seq, tracker_name="hybrid"):
+    """Per frame 1..last, the rows ``id, x, y, w, h, score, -1, -1, -1`` of the tracks our tracker
+    makes from the MOT15 sequence's real detections."""
+    dets = load_mot_rows(os.path.join(SHARED, "MOT15", "train", seq, "det", "det.txt"))
+    gt = load_mot_rows(os.path.join(SHARED, "MOT15", "train", seq, "gt", "gt.txt"))
+    tracker, by_frame = create_tracker(tracker_name, 30), split_by_frame(dets)
+    rows = []
+    for frame in range(1, int(max(gt[:, 0].max(), dets[:, 0].max())) + 1):
+        d = by_frame.get(frame, np.zeros((0, 10)))
+        tracks = tracker.update(np.concatenate([d[:, 2:4], d[:, 2:4] + d[:, 4:6], d[:, 6:7]], axis=1))
+        rows.append([(t.track_id, *t.tlwh, t.score, -1, -1, -1) for t in tracks])
+    return rows
+
+
+def mot15_frames(seq):
+    """MOT15 ground truth (marked rows) and our tracks from the real detections, as
+    (gt ids, result ids, IoU) per frame."""
+    gt = load_mot_rows(os.path.join(SHARED, "MOT15", "train", seq, "gt", "gt.txt"))
+    gt_by_frame = split_by_frame(gt[gt[:, 6] != 0])
     gt_ids, res_ids, sims = [], [], []
-    for frame in range(1, length + 1):
-        d = det_by_frame.get(frame, np.zeros((0, 10)))
-        boxes = np.concatenate([d[:, 2:4], d[:, 2:4] + d[:, 4:6], d[:, 6:7]], axis=1)
-        tracks = tracker.update(boxes)
-        res_tlwh = np.array([t.tlwh for t in tracks]).reshape(-1, 4)
+    for frame, tracks in enumerate(mot15_track_rows(seq), 1):
         g = gt_by_frame.get(frame, np.zeros((0, 10)))
+        t = np.array(tracks).reshape(-1, 9)
         gt_ids.append(g[:, 1].astype(int))
-        res_ids.append(np.array([t.track_id for t in tracks], int))
-        sims.append(box_iou(g[:, 2:6], res_tlwh, fmt="tlwh"))
+        res_ids.append(t[:, 0].astype(int))
+        sims.append(box_iou(g[:, 2:6], t[:, 1:5], fmt="tlwh"))
     return frames_from_ids(gt_ids, res_ids, sims)
 
 
@@ -87,3 +93,79 @@ def test_equal_to_trackeval_on_real_mot15_sequences():
     reference = trackeval.metrics.HOTA().combine_sequences(theirs)
     for field in HOTA_FIELDS:
         np.testing.assert_allclose(combined[field], reference[field], atol=1e-9, err_msg=f"combined {field}")
+
+
+def noisy_results(gt, seed):
+    """Tracker-like results from ground truth: marked rows of every class (so that some boxes
+    land on distractors), boxes jittered, 10 % dropped, false positives added, and the ids of every
+    fifth object swapped with another's half way."""
+    rng = np.random.default_rng(seed)
+    rows = gt[gt[:, 6] != 0].copy()
+    rows = rows[rng.random(len(rows)) > 0.1]
+    rows[:, 2:6] += rng.normal(0, 3, (len(rows), 4))
+    ids = np.unique(rows[:, 1])
+    middle = np.median(rows[:, 0])
+    for a, b in zip(ids[::5], ids[1::5]):
+        later = rows[:, 0] > middle
+        ra, rb = later & (rows[:, 1] == a), later & (rows[:, 1] == b)
+        rows[ra, 1], rows[rb, 1] = b, a
+    fps = rows[rng.random(len(rows)) < 0.05].copy()
+    fps[:, 1] += 10_000
+    fps[:, 2] += 200
+    out = np.concatenate([rows, fps])
+    out[:, 6], out[:, 7:] = 1.0, -1
+    return out[np.lexsort((out[:, 1], out[:, 0]))]
+
+
+def trackeval_on_files(tmp_path, benchmark, sequences):
+    """trackeval's own MOTChallenge evaluation of {name: (gt_rows, result_rows, length)} as files."""
+    import trackeval
+    for name, (gt, res, length) in sequences.items():
+        (tmp_path / "gt" / name / "gt").mkdir(parents=True)
+        np.savetxt(tmp_path / "gt" / name / "gt" / "gt.txt", gt[:, :9], fmt="%g", delimiter=",")
+        (tmp_path / "gt" / name / "seqinfo.ini").write_text(f"[Sequence]\nname={name}\nseqLength={length}\n")
+        (tmp_path / "trackers" / "ours" / "data").mkdir(parents=True, exist_ok=True)
+        np.savetxt(tmp_path / "trackers" / "ours" / "data" / f"{name}.txt", res, fmt="%.2f", delimiter=",")
+    dataset = trackeval.datasets.MotChallenge2DBox({
+        "GT_FOLDER": str(tmp_path / "gt"), "TRACKERS_FOLDER": str(tmp_path / "trackers"), "BENCHMARK": benchmark,
+        "SKIP_SPLIT_FOL": True, "SEQ_INFO": {n: v[2] for n, v in sequences.items()}, "PRINT_CONFIG": False,
+        "TRACKERS_TO_EVAL": ["ours"]})
+    evaluator = trackeval.Evaluator({"USE_PARALLEL": False, "PRINT_RESULTS": False, "PRINT_CONFIG": False,
+                                     "OUTPUT_SUMMARY": False, "OUTPUT_DETAILED": False, "PLOT_CURVES": False,
+                                     "TIME_PROGRESS": False, "DISPLAY_LESS_PROGRESS": True})
+    results, _ = evaluator.evaluate([dataset], [trackeval.metrics.HOTA()])
+    return {seq: value["pedestrian"]["HOTA"] for seq, value in results["MotChallenge2DBox"]["ours"].items()}
+
+
+@requires_shared
+@pytest.mark.parametrize("layout, names", [
+    ("MOT17", ("MOT17-02-FRCNN", "MOT17-05-FRCNN")),
+    ("MOT15", ("TUD-Campus", "KITTI-17")),
+])
+def test_equal_to_trackeval_from_files(layout, names, tmp_path):
+    """The same files scored by trackeval (its reading, preprocessing, HOTA and combination) and by
+    us: every field at every alpha to 1e-6, per sequence and combined."""
+    pytest.importorskip("trackeval")
+    from fairmot.evaluation.hota_frames import hota_frames
+    from fairmot.evaluation.sequences import sequence_length
+
+    sequences = {}
+    for seed, name in enumerate(names):
+        root = os.path.join(SHARED, layout, "train", name)
+        gt = load_mot_rows(os.path.join(root, "gt", "gt.txt"))
+        if layout == "MOT15":  # real tracks from the real detections
+            res = np.array([(f + 1, *row) for f, frame in enumerate(mot15_track_rows(name)) for row in frame])
+        else:
+            res = noisy_results(gt, seed)
+        length = sequence_length(root) or int(max(gt[:, 0].max(), res[:, 0].max()))
+        sequences[name] = (gt, res, length)
+    reference = trackeval_on_files(tmp_path, layout, sequences)
+    ours = {}
+    for name, (_, _, length) in sequences.items():  # read back what trackeval read
+        gt = load_mot_rows(tmp_path / "gt" / name / "gt" / "gt.txt")
+        res = load_mot_rows(tmp_path / "trackers" / "ours" / "data" / f"{name}.txt")
+        ours[name] = hota_sequence(hota_frames(gt, res, name, length))
+    ours["COMBINED_SEQ"] = combine(ours.values())
+    for seq, counts in ours.items():
+        for field, values in counts.scores().items():
+            np.testing.assert_allclose(values, reference[seq][field], atol=1e-6, err_msg=f"{seq} {field}")
