@@ -26,8 +26,8 @@ def run(args):
 
     from fairmot.datasets.synthetic import SynthConfig, write_sequence
     from fairmot.errors import UserError
-    from fairmot.evaluation.mot_metrics import evaluate_folder
     from fairmot.evaluation.report import format_table, write_json
+    from fairmot.evaluation.scoring import evaluate_folder
     from fairmot.inference.pipeline import prepare_output_dir, track_to_folder
     from fairmot.inference.sources import open_source
     from fairmot.inference.torch_detector import Detector

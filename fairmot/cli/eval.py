@@ -36,6 +36,10 @@ def add_parser(subparsers):
     parser.add_argument("--json", metavar="FILE",
                         help='write {sequence or "OVERALL": {column: value}}, rates as fractions')
     parser.add_argument("--csv", metavar="FILE", help="write the table as CSV, rates as fractions")
+    parser.add_argument("--metrics", default="hota,clear,identity", metavar="LIST",
+                        help="what to compute, comma-separated: hota (HOTA, DetA, AssA, DetRe, DetPr, AssRe, "
+                             "AssPr, LocA, by TrackEval's rules), clear (MOTA, MOTP, FP, FN, IDs, ...), "
+                             "identity (IDF1, IDP, IDR) (default: all)")
     add_tracking_arguments(parser, weights_required=False, title="one-shot mode (track, then score)")
     oneshot = parser.add_argument_group("one-shot mode output")
     oneshot.add_argument("--output", metavar="DIR", default="outputs",
@@ -117,9 +121,11 @@ def check_writable(path, flag, overwrite=False):
 
 
 def run(args):
+    from fairmot.evaluation.report import parse_metrics
     from fairmot.evaluation.sequences import split_gt_root
     from fairmot.utils.parsing import parse_frame_range
 
+    metrics = parse_metrics(args.metrics)
     frames = parse_frame_range(args.frames) if args.frames else None
     if frames and args.half:
         raise UserError("give --half or --frames, not both")
@@ -143,11 +149,11 @@ def run(args):
         results_dir = args.results_dir
         sequences = sequences_with_results(gt_root, results_dir, args.sequences)  # before motmetrics loads
 
-    from fairmot.evaluation import mot_metrics, report
+    from fairmot.evaluation import report, scoring
     from fairmot.evaluation.model_eval import add_ap_column
 
-    summary = mot_metrics.evaluate_folder(gt_root, results_dir, half=args.half, sequences=sequences,
-                                          frames=frames, progress=True)
+    summary = scoring.evaluate_folder(gt_root, results_dir, half=args.half, sequences=sequences,
+                                      frames=frames, progress=True, metrics=metrics)
     if aps is not None:
         summary = add_ap_column(summary, aps)
     print(report.format_table(summary), flush=True)

@@ -26,8 +26,10 @@ from typing import Dict, Iterable, List, Sequence, Tuple
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from .report import HOTA_COLUMNS
+
 ALPHAS = np.arange(0.05, 0.99, 0.05)  # 0.05 .. 0.95, 19 values (TrackEval's arange)
-HOTA_FIELDS = ("HOTA", "DetA", "AssA", "DetRe", "DetPr", "AssRe", "AssPr", "LocA")
+HOTA_FIELDS = HOTA_COLUMNS
 _EPS = np.finfo("float").eps
 
 Frame = Tuple[np.ndarray, np.ndarray, np.ndarray]

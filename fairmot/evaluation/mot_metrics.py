@@ -29,7 +29,6 @@ threshold rule); the tests check the result against motmetrics' published sample
 """
 from __future__ import annotations
 
-import os
 from typing import Dict, Optional, Sequence, Tuple
 
 import motmetrics as mm
@@ -41,7 +40,7 @@ from fairmot.errors import UserError
 
 from .boxes import box_iou
 from .report import COLUMNS, COUNT_COLUMNS, METRIC_NAMES, OVERALL, RATE_COLUMNS
-from .sequences import second_half_start, sequence_length, sequences_with_results
+from .sequences import second_half_start
 
 PEDESTRIAN_CLASS = 1
 DISTRACTOR_CLASSES = (2, 7, 8, 12)
@@ -218,29 +217,3 @@ def load_rows(path: str, what: str) -> np.ndarray:
         raise UserError(f"malformed {what} file: {err}") from None
     except UnicodeDecodeError:
         raise UserError(f"malformed {what} file: {path} is not a text file") from None
-
-
-def evaluate_folder(gt_root: str, results_dir: str, half: bool = False,
-                    sequences: Optional[Sequence[str]] = None, progress: bool = False,
-                    frames: Optional[Tuple[int, int]] = None):
-    """Score ``<results_dir>/<seq>.txt`` against ``<gt_root>/<seq>/gt/gt.txt`` for every sequence.
-
-    sequences: names to score (default: every sequence under gt_root). A result file missing
-    for a sequence is an error naming it. half, frames: as :func:`evaluate_sequence`.
-    Returns :func:`summarize`'s DataFrame.
-    """
-    available = sequences_with_results(gt_root, results_dir, sequences)
-    accumulators = {}
-    names = available
-    if progress:
-        from tqdm import tqdm
-        names = tqdm(available, desc="evaluating", unit="seq", disable=None)
-    for seq in names:
-        seq_dir = os.path.join(gt_root, seq)
-        gt = load_rows(os.path.join(seq_dir, "gt", "gt.txt"), "ground-truth")
-        res = load_rows(os.path.join(results_dir, seq + ".txt"), "result")
-        accumulators[seq] = evaluate_sequence(gt, res, name=seq, half=half, frames=frames,
-                                              num_frames=sequence_length(seq_dir))
-    return summarize(accumulators)
-
-

@@ -9,6 +9,7 @@ import json
 
 import numpy as np
 
+from fairmot.errors import UserError
 from fairmot.utils.atomic import atomic_write_text
 
 OVERALL = "OVERALL"
@@ -21,8 +22,23 @@ METRIC_NAMES = {
     "num_switches": "IDs", "num_fragmentations": "FM", "mota": "MOTA", "motp": "MOTP",
 }
 COLUMNS = tuple(METRIC_NAMES.values())
-RATE_COLUMNS = ("IDF1", "IDP", "IDR", "Rcll", "Prcn", "MOTA", "MOTP", "AP50")
+# HOTA's (fairmot.evaluation.hota.HOTA_FIELDS) are rates too
+HOTA_COLUMNS = ("HOTA", "DetA", "AssA", "DetRe", "DetPr", "AssRe", "AssPr", "LocA")
+RATE_COLUMNS = HOTA_COLUMNS + ("IDF1", "IDP", "IDR", "Rcll", "Prcn", "MOTA", "MOTP", "AP50")
 COUNT_COLUMNS = tuple(c for c in COLUMNS if c not in RATE_COLUMNS)
+IDENTITY_COLUMNS = ("IDF1", "IDP", "IDR")
+# --metrics groups -> their columns
+METRIC_GROUPS = {"hota": HOTA_COLUMNS, "clear": tuple(c for c in COLUMNS if c not in IDENTITY_COLUMNS),
+                 "identity": IDENTITY_COLUMNS}
+ALL_METRICS = tuple(METRIC_GROUPS)
+
+
+def parse_metrics(text: str) -> tuple:
+    """``"hota,clear"`` -> ("hota", "clear"); UserError naming the choices for anything else."""
+    names = tuple(dict.fromkeys(p.strip().lower() for p in str(text).split(",") if p.strip()))
+    if not names or any(n not in METRIC_GROUPS for n in names):
+        raise UserError(f"--metrics {text!r}: choose from {', '.join(ALL_METRICS)} (comma-separated)")
+    return names
 
 
 def _format_rate(value):

@@ -27,8 +27,10 @@ MOTMETRICS_REFERENCE = {
     "OVERALL": [0.624296, 0.799176, 0.512211, 0.602640, 0.940268, 18, 6, 10, 2, 58, 602, 14, 13,
                 0.555116, 1 - 0.330177],
 }
-COLUMNS = ["IDF1", "IDP", "IDR", "Rcll", "Prcn", "GT", "MT", "PT", "ML", "FP", "FN", "IDs", "FM",
-           "MOTA", "MOTP"]
+CLEAR_COLUMNS = ["IDF1", "IDP", "IDR", "Rcll", "Prcn", "GT", "MT", "PT", "ML", "FP", "FN", "IDs", "FM",
+                 "MOTA", "MOTP"]
+HOTA_COLUMNS = ["HOTA", "DetA", "AssA", "DetRe", "DetPr", "AssRe", "AssPr", "LocA"]
+COLUMNS = HOTA_COLUMNS + CLEAR_COLUMNS
 
 
 def fairmot_eval(*args):
@@ -67,6 +69,7 @@ def test_reproduces_motmetrics_reference_numbers(tud, tmp_path):
     assert printed == {"TUD-Campus": ["52.6%", "55.8%", "13", "150", "7"],
                        "TUD-Stadtmitte": ["56.4%", "64.5%", "45", "452", "7"]}
     assert table["OVERALL"]["MOTA"] == "55.5%" and table["TUD-Campus"]["MOTP"] == "72.3%"
+    assert all(0 < float(table[name]["HOTA"].rstrip("%")) < 100 for name in table)
 
     data = json.loads((tmp_path / "s.json").read_text())
     assert list(data) == [*TUD, "OVERALL"]
@@ -74,7 +77,7 @@ def test_reproduces_motmetrics_reference_numbers(tud, tmp_path):
         from_csv = {row.pop("sequence"): row for row in csv.DictReader(f)}
     for name, expected in MOTMETRICS_REFERENCE.items():
         assert list(data[name]) == COLUMNS
-        for column, want in zip(COLUMNS, expected):  # motmetrics publishes 6 decimals
+        for column, want in zip(CLEAR_COLUMNS, expected):  # motmetrics publishes 6 decimals
             assert abs(data[name][column] - want) < 5e-7, (name, column)
             assert float(from_csv[name][column]) == pytest.approx(data[name][column], abs=1e-12)
 
@@ -185,3 +188,15 @@ def test_results_beyond_the_sequence_length_are_an_error(tmp_path):
     beyond[0, 0] = 796
     gt_root, results = pets_root(tmp_path, np.vstack([gt, beyond]))
     assert_one_line_error(fairmot_eval(gt_root, results), "frame 796", "795 frames")
+
+
+def test_metrics_chooses_the_columns(tud, tmp_path):
+    gt_root, results = tud
+    only_hota = fairmot_eval(gt_root, results, "--metrics", "hota", "--json", tmp_path / "h.json")
+    assert only_hota.returncode == 0, only_hota.stderr
+    assert only_hota.stdout.strip().splitlines()[0].split() == HOTA_COLUMNS
+    assert list(json.loads((tmp_path / "h.json").read_text())["OVERALL"]) == HOTA_COLUMNS
+    identity = fairmot_eval(gt_root, results, "--metrics", "identity,hota")
+    assert identity.stdout.strip().splitlines()[0].split() == HOTA_COLUMNS + ["IDF1", "IDP", "IDR"]
+    bad = fairmot_eval(gt_root, results, "--metrics", "hota,mota")
+    assert_one_line_error(bad, "--metrics 'hota,mota': choose from hota, clear, identity")

@@ -13,8 +13,8 @@ import pytest
 import torch
 
 from fairmot.datasets.mot_format import load_mot_rows
-from fairmot.evaluation.mot_metrics import evaluate_folder
 from fairmot.evaluation.report import format_table
+from fairmot.evaluation.scoring import evaluate_folder
 from fairmot.models import create_model
 from support.cli import assert_one_line_error as _assert_one_line_error
 from support.cli import run_fairmot as fairmot
