@@ -169,3 +169,24 @@ def test_equal_to_trackeval_from_files(layout, names, tmp_path):
     for seq, counts in ours.items():
         for field, values in counts.scores().items():
             np.testing.assert_allclose(values, reference[seq][field], atol=1e-6, err_msg=f"{seq} {field}")
+
+
+@requires_shared
+def test_mot20_layout_also_removes_results_on_non_mot_vehicles(tmp_path):
+    """MOT17-02's ground truth with a fifth of its pedestrians made class 6 (non-MOT vehicle), scored
+    as a MOT20 sequence: boxes on those are removed (not false positives), as trackeval does."""
+    pytest.importorskip("trackeval")
+    from fairmot.evaluation.hota_frames import hota_frames
+
+    gt = load_mot_rows(os.path.join(SHARED, "MOT17", "train", "MOT17-02-FRCNN", "gt", "gt.txt"))
+    vehicles = np.isin(gt[:, 1], np.unique(gt[:, 1])[::5]) & (gt[:, 7] == 1)
+    gt[vehicles, 7] = 6
+    res = noisy_results(gt, seed=3)
+    reference = trackeval_on_files(tmp_path, "MOT20", {"MOT20-02": (gt, res, 600)})["MOT20-02"]
+    gt = load_mot_rows(tmp_path / "gt" / "MOT20-02" / "gt" / "gt.txt")
+    res = load_mot_rows(tmp_path / "trackers" / "ours" / "data" / "MOT20-02.txt")
+    as_mot20 = hota_sequence(hota_frames(gt, res, "MOT20-02", 600, mot20=True))
+    for field, values in as_mot20.scores().items():
+        np.testing.assert_allclose(values, reference[field], atol=1e-6, err_msg=field)
+    as_mot17 = hota_sequence(hota_frames(gt, res, "MOT20-02", 600))
+    assert as_mot17.fp.sum() > as_mot20.fp.sum()  # without the rule those boxes count as false positives
