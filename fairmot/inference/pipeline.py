@@ -181,7 +181,8 @@ def track_source(source: FrameSource, detector: BaseDetector, tracker,
     summary.realtime = hasattr(source, "dropped")
     seconds = summary.seconds
     detector.conf_thres = detection_threshold(tracker)
-    drawer = TrackDrawer(source.size) if video is not None or display is not None else None
+    drawer = (TrackDrawer(video.size if video is not None else source.size)
+              if video is not None or display is not None else None)
     pop_missed = getattr(source, "pop_missed", None)
     bar = tqdm(total=source.length or None, desc=source.name, unit="frame", disable=not progress or None,
                dynamic_ncols=True)
