@@ -11,10 +11,10 @@ import threading
 import time
 from typing import Callable, Optional
 
-from .sources import FrameSource
+from .sources import FrameSource, WrappedSource
 
 
-class LatestFrameReader(FrameSource):
+class LatestFrameReader(WrappedSource):
     """``for index, frame in LatestFrameReader(source)``: the newest frame each time one is asked for.
 
     Frame indices stay the source's, so dropped frames show as gaps in the numbering; the frames a
@@ -25,9 +25,7 @@ class LatestFrameReader(FrameSource):
 
     def __init__(self, source: FrameSource, pace: Optional[bool] = None,
                  clock: Callable[[], float] = time.perf_counter):
-        super().__init__()
-        self.source = source
-        self.name, self.fps, self.size = source.name, source.fps, source.size
+        super().__init__(source)
         self.live = getattr(source, "live", False)
         self.length = 0  # unknown: how many frames are dropped depends on the pipeline's speed
         self.pace = (not self.live) if pace is None else bool(pace)
@@ -45,23 +43,7 @@ class LatestFrameReader(FrameSource):
         if hasattr(source, "cancelled"):
             source.cancelled = lambda: self._stop.is_set() or self.cancelled()
 
-    # what the wrapped source knows -------------------------------------------------------------
-    @property
-    def skipped(self):
-        return self.source.skipped
-
-    @skipped.setter
-    def skipped(self, value):  # FrameSource.__init__ sets it; the wrapped source counts
-        pass
-
-    @property
-    def damage(self):
-        return self.source.damage
-
-    @damage.setter
-    def damage(self, value):
-        pass
-
+    # what the wrapped stream knows besides ------------------------------------------------------
     @property
     def gaps(self):
         return getattr(self.source, "gaps", [])
@@ -69,10 +51,6 @@ class LatestFrameReader(FrameSource):
     @property
     def lost(self):
         return getattr(self.source, "lost", None)
-
-    @property
-    def path(self):
-        return getattr(self.source, "path", None)
 
     # reading ----------------------------------------------------------------------------------
     def _read(self):

@@ -227,15 +227,14 @@ def open_mot_sequence(seq_dir: str, start_frame: int = 1) -> ImageSequenceSource
                                size=size, start_frame=start_frame)
 
 
-class FrameRange(FrameSource):
-    """The frames of ``source`` up to ``end_frame`` (inclusive), with the source's frame numbers."""
+class WrappedSource(FrameSource):
+    """A source made from ``self.source``: what that one counts (skipped and damaged frames) and
+    reads (its ``path``) is its own; ``name``, ``fps`` and ``size`` start as the wrapped one's."""
 
-    def __init__(self, source: FrameSource, end_frame: int):
+    def __init__(self, source: FrameSource):
         super().__init__()
-        self.source, self.end_frame = source, int(end_frame)
+        self.source = source
         self.name, self.fps, self.size = source.name, source.fps, source.size
-        first = getattr(source, "start_frame", 1)
-        self.length = max(min(source.length, self.end_frame - first + 1), 0)
 
     @property
     def path(self):
@@ -258,14 +257,24 @@ class FrameRange(FrameSource):
     def skipped(self, value):  # FrameSource.__init__ sets it; the wrapped source counts
         pass
 
+    def close(self):
+        self.source.close()
+
+
+class FrameRange(WrappedSource):
+    """The frames of ``source`` up to ``end_frame`` (inclusive), with the source's frame numbers."""
+
+    def __init__(self, source: FrameSource, end_frame: int):
+        super().__init__(source)
+        self.end_frame = int(end_frame)
+        first = getattr(source, "start_frame", 1)
+        self.length = max(min(source.length, self.end_frame - first + 1), 0)
+
     def __iter__(self):
         for index, frame in self.source:
             if index > self.end_frame:
                 return
             yield index, frame
-
-    def close(self):
-        self.source.close()
 
 
 def open_source(path: Union[str, os.PathLike], fps: Optional[float] = None, start_frame: int = 1,

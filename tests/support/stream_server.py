@@ -2,6 +2,7 @@
 and comes back, one that accepts and never answers, and a video file served as it is."""
 import contextlib
 import http.server
+import itertools
 import socket
 import socketserver
 import threading
@@ -20,18 +21,32 @@ class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     allow_reuse_address = True
 
 
-class LiveMjpegServer:
+class _Served:
+    """Serves ``self._server`` in a thread while the ``with`` block runs."""
+
+    def __enter__(self):
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc):
+        self._server.shutdown()
+        self._server.server_close()
+
+
+class LiveMjpegServer(_Served):
     """``http://127.0.0.1:PORT/video.mjpg``: ``frames`` at ``fps`` as an IP camera sends them
     (multipart/x-mixed-replace), live: the clip's clock starts at the first connection and a later
     connection joins at the current frame.
 
     ``cut_after``: the first connection is closed after that many frames, and the server answers
     503 for ``down_for`` seconds. After the last frame, connections are closed and new ones get
-    404 (the camera is gone). ``sent`` counts the frames sent, ``connections`` the GETs answered.
+    404 (the camera is gone), unless ``endless``: then the frames repeat for as long as the server
+    runs, so that only the client decides when a run ends (tests that must not race a clock).
+    ``sent`` counts the frames sent, ``connections`` the GETs answered.
     """
 
-    def __init__(self, frames, fps=25.0, cut_after=None, down_for=0.0):
-        self.frames, self.fps = list(frames), float(fps)
+    def __init__(self, frames, fps=25.0, cut_after=None, down_for=0.0, endless=False):
+        self.frames, self.fps, self.endless = list(frames), float(fps), endless
         self.cut_after, self.down_for = cut_after, down_for
         self.sent, self.connections = 0, 0
         self.start = None
@@ -55,7 +70,7 @@ class LiveMjpegServer:
             if self.start is None:
                 self.start = now
             first = int((now - self.start) * self.fps)
-            if now < self.down_until or first >= len(self.frames):
+            if now < self.down_until or (first >= len(self.frames) and not self.endless):
                 handler.send_error(503 if now < self.down_until else 404)
                 return
             self.connections += 1
@@ -64,11 +79,12 @@ class LiveMjpegServer:
         handler.send_header("Content-Type", "multipart/x-mixed-replace; boundary=frame")
         handler.end_headers()
         with contextlib.suppress(OSError):
-            for number, index in enumerate(range(first, len(self.frames))):
+            last = itertools.count(first) if self.endless else range(first, len(self.frames))
+            for number, index in enumerate(last):
                 delay = self.start + index / self.fps - time.monotonic()
                 if delay > 0:
                     time.sleep(delay)
-                jpg = self.frames[index]
+                jpg = self.frames[index % len(self.frames)]
                 handler.wfile.write(b"--frame\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n" % len(jpg)
                                     + jpg + b"\r\n")
                 handler.wfile.flush()
@@ -80,16 +96,8 @@ class LiveMjpegServer:
                     break
         handler.close_connection = True
 
-    def __enter__(self):
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
 
-    def __exit__(self, *exc):
-        self._server.shutdown()
-        self._server.server_close()
-
-
-class FileServer:
+class FileServer(_Served):
     """``http://127.0.0.1:PORT/<name>``: one file, sent whole (a video served over HTTP)."""
 
     def __init__(self, path):
@@ -109,14 +117,6 @@ class FileServer:
 
         self._server = _Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}/{path.name}"
-
-    def __enter__(self):
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc):
-        self._server.shutdown()
-        self._server.server_close()
 
 
 class SilentServer:
