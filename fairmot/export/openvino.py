@@ -35,6 +35,21 @@ from .runtime import (
 from .runtime import openvino_bin_path as bin_path
 
 
+def decline_openvino_telemetry() -> None:
+    """Keep OpenVINO's converter and NNCF from sending usage data (they do unless opted out).
+
+    Both ask ``openvino_telemetry`` for consent, which counts a missing consent file as yes and
+    then posts from a forked process; offline that child dies with a traceback on the user's
+    terminal. Declining here, for this process, is what ``opt_in_out --opt_out`` does without
+    writing to the user's home.
+    """
+    try:
+        from openvino_telemetry.utils.opt_in_checker import ConsentCheckResult, OptInChecker
+    except ImportError:   # no telemetry package: nothing is sent
+        return
+    OptInChecker.check = lambda self, *args, **kwargs: ConsentCheckResult.DECLINED
+
+
 def _dcn_op_name(module: DCN) -> str:
     """One extension op per geometry: the converter reads stride, padding, dilation from the name."""
     return "fairmot::dcn_" + "_".join(f"{a}x{b}" for a, b in (module.stride, module.padding, module.dilation))
@@ -91,6 +106,7 @@ def convert_to_openvino(model: torch.nn.Module, input_size: Tuple[int, int] = (1
     ``images`` (1, 3, H, W), outputs ``scores``, ``boxes``, ``embeddings`` and the export metadata
     in its rt_info."""
     ov = import_openvino()
+    decline_openvino_telemetry()
     width, height = input_size
     K = min(K, (width // DOWN_RATIO) * (height // DOWN_RATIO))  # as decode: no more peaks than map cells
     detector = ExportableDetector(model.eval(), K=K).eval()
@@ -168,6 +184,7 @@ def quantize_int8(ov_model, blobs: List[np.ndarray], keep_heads: bool = True,
     everything after them (the decoding) stay in float32 when ``keep_heads``; OpenVINO runs the
     deformable convolutions in float32 (NNCF leaves them, their sampling needs it).
     """
+    decline_openvino_telemetry()   # before nncf's import, which asks for consent
     try:
         import nncf
     except ImportError:

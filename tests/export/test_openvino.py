@@ -17,6 +17,7 @@ ov = pytest.importorskip("openvino")
 
 from fairmot.export.openvino import (  # noqa: E402  (needs openvino)
     bin_path,
+    decline_openvino_telemetry,
     convert_to_openvino,
     dcn_extensions,
     read_openvino_metadata,
@@ -97,6 +98,15 @@ def test_openvino_detector_user_errors(exported, tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "openvino", None)  # as if it were not installed
     with pytest.raises(UserError, match=r"pip install 'fairmot\[openvino\]'"):
         OpenVinoDetector(path)
+
+
+def test_conversion_and_quantization_send_no_telemetry():
+    """OpenVINO's converter and NNCF count a missing consent file as consent; we decline."""
+    checker_module = pytest.importorskip("openvino_telemetry.utils.opt_in_checker")
+    decline_openvino_telemetry()
+    for dialog in (False, True):
+        assert checker_module.OptInChecker().check(dialog, disable_in_ci=False) == \
+            checker_module.ConsentCheckResult.DECLINED
 
 
 @pytest.mark.slow
