@@ -17,9 +17,9 @@ ov = pytest.importorskip("openvino")
 
 from fairmot.export.openvino import (  # noqa: E402  (needs openvino)
     bin_path,
-    decline_openvino_telemetry,
     convert_to_openvino,
     dcn_extensions,
+    decline_openvino_telemetry,
     read_openvino_metadata,
     save_openvino,
 )
