@@ -78,6 +78,11 @@ def main(argv=None):
     parser.add_argument("--track-frames", type=int, default=0, metavar="N",
                         help="also track the first N PETS09-S2L1 frames end to end with each backend "
                              "(default tracker, no video): frames/s and the share outside the network")
+    parser.add_argument("--track-stages", action="store_true",
+                        help="with --track-frames: also print the tracking run's time per stage")
+    parser.add_argument("--no-prefetch", action="store_true",
+                        help="with --track-frames: read and letterbox each frame in the tracking loop "
+                             "(no read-ahead thread)")
     args = parser.parse_args(argv)
 
     from fairmot.datasets.shared_data import shared_data_dir
@@ -127,12 +132,15 @@ def main(argv=None):
                     ovx.save_openvino(ov_model, path)
                     detectors[backend] = OpenVinoDetector(path)
                 paths[backend] = path
-                seconds = median_seconds(detectors[backend].forward, blobs, args.runs, args.warmup)
+                inputs = [detectors[backend].prepare(f)[0] for f in frames]  # what each backend's network takes
+                seconds = median_seconds(detectors[backend].forward, inputs, args.runs, args.warmup)
                 rss = peak_rss_mb(path, backend.split("-")[0], (width, height), images[0])
                 line = f"{config:<24}{backend:<16}{seconds:>9.3f}{1 / seconds:>10.2f}{rss:>13.0f}"
                 if args.track_frames:
-                    summary = track_pets(detectors[backend], args.track_frames)
+                    summary = track_pets(detectors[backend], args.track_frames, not args.no_prefetch)
                     line += f"   track: {summary.fps:6.2f} frames/s, {summary.outside_network:.1%} outside the network"
+                    if args.track_stages:
+                        line += "\n    " + summary.format().splitlines()[1].strip()
                 print(line, flush=True)
                 if backend != "torch":
                     del detectors[backend]   # one backend in memory at a time besides torch
@@ -144,14 +152,15 @@ def main(argv=None):
     return 0
 
 
-def track_pets(detector, frames):
+def track_pets(detector, frames, prefetch=True):
     """The tracking pipeline (default tracker, no outputs) over the first ``frames`` PETS frames."""
     from fairmot.datasets.shared_data import shared_data_dir
     from fairmot.inference.pipeline import track_source
     from fairmot.inference.sources import open_source
     from fairmot.trackers import DEFAULT_TRACKER, create_tracker
     with open_source(os.path.join(shared_data_dir(), "PETS09-S2L1"), end_frame=frames) as source:
-        return track_source(source, detector, create_tracker(DEFAULT_TRACKER, source.fps), progress=False)
+        return track_source(source, detector, create_tracker(DEFAULT_TRACKER, source.fps), progress=False,
+                            prefetch=prefetch)
 
 
 def print_profile(config, backend, path, blob):

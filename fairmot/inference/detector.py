@@ -2,14 +2,16 @@
 
 ``detector(frame)`` -> ``(boxes, embeddings)``: boxes (N, 5) float64 x1, y1, x2, y2, score in
 frame pixels, best first; embeddings (N, D) float32 unit vectors. :class:`BaseDetector` does
-letterbox -> :meth:`~BaseDetector.forward` -> :meth:`~BaseDetector.candidates` -> threshold ->
-map back to the frame, and times each step, so a backend (PyTorch, ONNX Runtime, ...) only
-says how to run its network and read its outputs.
+:meth:`~BaseDetector.prepare` (letterbox) -> :meth:`~BaseDetector.forward` ->
+:meth:`~BaseDetector.candidates` -> threshold -> map back to the frame, and times each step, so a
+backend (PyTorch, ONNX Runtime, ...) only says how to run its network and read its outputs.
+``prepare`` is a pure function of the frame: a reader thread may run it ahead of the network
+(:class:`fairmot.inference.prefetch.PrefetchReader`) and pass its result as ``prepared``.
 """
 from __future__ import annotations
 
 import time
-from typing import Any, Dict, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 import numpy as np
 
@@ -52,8 +54,14 @@ class BaseDetector:
         self.conf_thres = conf_thres
         self.timings: Dict[str, float] = {}
 
-    def forward(self, blob: np.ndarray) -> Any:
-        """Run the network on one letterboxed (3, H, W) float32 RGB / 255 input."""
+    def prepare(self, frame_bgr: np.ndarray) -> Tuple[Any, Letterbox]:
+        """The network input for one frame and how the frame was fitted into it; by default the
+        letterboxed (3, H, W) float32 RGB / 255 array. Thread-safe."""
+        check_frame(frame_bgr)
+        return frame_to_input(frame_bgr, *self.input_size)
+
+    def forward(self, blob: Any) -> Any:
+        """Run the network on one input from :meth:`prepare`."""
         raise NotImplementedError
 
     def candidates(self, outputs: Any) -> Tuple[np.ndarray, np.ndarray]:
@@ -61,10 +69,12 @@ class BaseDetector:
         in input pixels, best first, and embeddings (K, D)."""
         raise NotImplementedError
 
-    def __call__(self, frame_bgr: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
-        check_frame(frame_bgr)
+    def __call__(self, frame_bgr: np.ndarray, prepared: Optional[Tuple[Any, Letterbox]] = None
+                 ) -> Tuple[np.ndarray, np.ndarray]:
+        """Detect in one BGR frame; ``prepared``: :meth:`prepare`'s result for this frame if it was
+        computed already (its time is then not in ``timings["preprocess"]``)."""
         t0 = time.perf_counter()
-        blob, letterbox = frame_to_input(frame_bgr, *self.input_size)
+        blob, letterbox = prepared if prepared is not None else self.prepare(frame_bgr)
         t1 = time.perf_counter()
         outputs = self.forward(blob)
         t2 = time.perf_counter()

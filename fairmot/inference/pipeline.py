@@ -32,10 +32,12 @@ from fairmot.utils.stop_signals import Interrupted, StopAtSafePoint
 from .detector import BaseDetector
 from .drawing import TrackDrawer
 from .outputs import StagedOutputs, created_folder, remove_if_empty
+from .prefetch import PrefetchReader
 from .sources import FrameSource
 from .video_writer import VideoWriter
 
-# Timed stages, in loop order. decode: reading the frame (video decoding / image file);
+# Timed stages, in loop order. decode: reading the frame (video decoding / image file; with
+# read-ahead, the wait for the reader thread, which also letterboxes);
 # preprocess, network, postprocess: the detector's letterbox, forward pass and heatmap decoding;
 # camera motion: estimating the warp between frames (only with camera-motion compensation);
 # association: tracker + output filter; encode: drawing, video encoding and result writing.
@@ -157,7 +159,8 @@ def track_source(source: FrameSource, detector: BaseDetector, tracker,
                  summary: Optional[TrackingSummary] = None, progress: bool = True,
                  min_box_area: float = 100, max_aspect_ratio: Optional[float] = 1.6,
                  camera_motion=None, max_frames: Optional[int] = None, duration: Optional[float] = None,
-                 display=None, on_progress: Optional[Callable[[int], None]] = None) -> TrackingSummary:
+                 display=None, on_progress: Optional[Callable[[int], None]] = None,
+                 prefetch: bool = True) -> TrackingSummary:
     """Track every frame of ``source``; returns a :class:`TrackingSummary`.
 
     results: a :class:`~fairmot.datasets.mot_format.MotResultWriter` or None; video: a
@@ -169,7 +172,9 @@ def track_source(source: FrameSource, detector: BaseDetector, tracker,
     set to the tracker's lowest (see :func:`detection_threshold`).
 
     The run ends with the source, after ``max_frames`` frames, or after ``duration`` seconds of the
-    source (wall-clock time for a live one). Frames a live source missed in an outage
+    source (wall-clock time for a live one). With ``prefetch`` a file source is read and letterboxed
+    one frame ahead in a thread (:class:`~fairmot.inference.prefetch.PrefetchReader`) while the
+    network runs; "decode" is then the time spent waiting for it. Frames a live source missed in an outage
     (``source.pop_missed()``) step the tracker forward with no detections, as missed frames.
     On Ctrl-C, SIGTERM or SIGHUP raises :class:`TrackingInterrupted` carrying the summary so
     far; the frame being processed is finished first, so that every output holds the same frames
@@ -179,6 +184,10 @@ def track_source(source: FrameSource, detector: BaseDetector, tracker,
     summary = summary or TrackingSummary(name=source.name)
     summary.live = bool(getattr(source, "live", False))
     summary.realtime = hasattr(source, "dropped")
+    reader = None
+    if prefetch and not summary.live and not summary.realtime and hasattr(detector, "prepare"):
+        # a live or real-time source has a reader thread of its own
+        source = reader = PrefetchReader(source, detector.prepare)
     seconds = summary.seconds
     detector.conf_thres = detection_threshold(tracker)
     drawer = (TrackDrawer(video.size if video is not None else source.size)
@@ -200,7 +209,10 @@ def track_source(source: FrameSource, detector: BaseDetector, tracker,
                 missed = pop_missed() if pop_missed else 0
                 for _ in range(min(missed, MAX_GAP_STEPS)):
                     tracker.update(_NO_DETECTIONS, None)
-                boxes, embeddings = detector(frame)
+                if reader is not None:
+                    boxes, embeddings = detector(frame, prepared=reader.last_prepared)
+                else:
+                    boxes, embeddings = detector(frame)
                 t_motion = time.perf_counter()
                 if camera_motion is not None:
                     if missed:
@@ -264,6 +276,8 @@ def track_source(source: FrameSource, detector: BaseDetector, tracker,
             summary.stopped_by = summary.signal_name
             raise TrackingInterrupted(summary, stop.signum) from None
         finally:
+            if reader is not None:
+                reader.stop()
             summary.wall += time.perf_counter() - start
             _read_counts(source, summary)
     lost = getattr(source, "lost", None)

@@ -1,5 +1,8 @@
 """Frame pre-processing as the original: letterbox to the network size, BGR -> RGB, / 255.
 
+A backend that converts inside its graph (OpenVINO) takes :func:`letterbox_frame`'s uint8 image;
+the others take :func:`frame_to_input`'s float array.
+
 The letterbox itself is the training pipeline's (``fairmot.datasets.augment.letterbox``), so
 training and inference see frames laid out identically.
 """
@@ -43,10 +46,15 @@ class Letterbox:
         return out
 
 
+def letterbox_frame(frame_bgr, in_width=1088, in_height=608):
+    """A BGR uint8 frame -> the (in_height, in_width, 3) BGR uint8 letterbox, and its Letterbox."""
+    padded, _, _, _ = letterbox(frame_bgr, in_height, in_width)
+    return padded, Letterbox(frame_bgr.shape[1], frame_bgr.shape[0], in_width, in_height)
+
+
 def frame_to_input(frame_bgr, in_width=1088, in_height=608):
     """A BGR uint8 frame -> (3, in_height, in_width) float32 RGB array in [0, 1], and its Letterbox."""
-    padded, _, _, _ = letterbox(frame_bgr, in_height, in_width)
-    box = Letterbox(frame_bgr.shape[1], frame_bgr.shape[0], in_width, in_height)
+    padded, box = letterbox_frame(frame_bgr, in_width, in_height)
     rgb = np.ascontiguousarray(padded[:, :, ::-1].transpose(2, 0, 1), dtype=np.float32)
     rgb /= 255.0
     return rgb, box

@@ -79,6 +79,11 @@ def test_exported_ir_detects_as_pytorch(exported, pets_frames):
     np.testing.assert_allclose(boxes, torch_boxes, rtol=0, atol=1e-3)
     np.testing.assert_allclose(embeddings, torch_embeddings, rtol=0, atol=1e-4)
     assert set(ours.timings) == {"preprocess", "network", "decode"} and ours.heads == model.heads
+    # the compiled model converts the letterboxed uint8 BGR image itself (the IR keeps a float input)
+    blob, _ = ours.prepare(frame)
+    assert blob.dtype == np.uint8 and blob.shape == (SIZE[1], SIZE[0], 3)
+    assert ours.compiled.input(0).get_element_type() == ov.Type.u8
+    assert ov.Core().read_model(path).input(0).get_element_type() == ov.Type.f32
 
 
 def test_openvino_detector_user_errors(exported, tmp_path, monkeypatch):
