@@ -87,6 +87,7 @@ def main(argv=None):
 
     from fairmot.datasets.shared_data import shared_data_dir
     from fairmot.export import openvino as ovx
+    from fairmot.export.calibration import calibration_blobs
     from fairmot.export.onnx import export_onnx
     from fairmot.inference.onnx_detector import OnnxDetector
     from fairmot.inference.openvino_detector import OpenVinoDetector
@@ -126,7 +127,7 @@ def main(argv=None):
                 else:
                     ov_model = ovx.convert_to_openvino(model, (width, height))
                     if backend == "openvino-int8":
-                        calibration = ovx.calibration_blobs(frames[: args.calibration_frames], (width, height))
+                        calibration = calibration_blobs(frames[: args.calibration_frames], (width, height))
                         ov_model = ovx.quantize_int8(ov_model, calibration)
                     path = os.path.join(folder, f"{arch}_{width}_{backend}.xml")
                     ovx.save_openvino(ov_model, path)

@@ -2,7 +2,8 @@
 
 The check is part of the command: the runtime's outputs on a test input are compared with
 PyTorch's (float32 exports; onnx.checker validates ONNX files); an export that differs is an error
-and leaves no file. ``--int8`` (OpenVINO) quantizes with NNCF on frames of ``--calibration``.
+and leaves no file. ``--int8`` quantizes on frames of ``--calibration``: with NNCF for OpenVINO,
+with onnxruntime's static QDQ quantization for ONNX (the float32 export is checked first).
 """
 import os
 import time
@@ -32,7 +33,8 @@ def add_parser(subparsers):
     parser.add_argument("--format", choices=("onnx", "openvino"), default=None,
                         help="default: from --output (.xml openvino, else onnx)")
     parser.add_argument("--int8", action="store_true",
-                        help="OpenVINO: quantize to int8 with NNCF (needs --calibration); heads' outputs stay float32")
+                        help="quantize to int8 (needs --calibration): NNCF for OpenVINO, onnxruntime's static QDQ "
+                             "for ONNX; the heads' outputs and the decoding stay float32")
     parser.add_argument("--calibration", metavar="SOURCE",
                         help="frames to calibrate int8 on: a video, an image folder or a MOT sequence")
     parser.add_argument("--calibration-frames", type=int, default=100, metavar="N",
@@ -51,7 +53,9 @@ def add_parser(subparsers):
 def run(args):
     import torch
 
+    from fairmot.export.calibration import calibration_blobs, calibration_frames
     from fairmot.export.onnx import export_onnx, import_onnx_packages, verify_onnx
+    from fairmot.export.onnx_int8 import quantize_onnx_int8
     from fairmot.inference.outputs import staging_path
     from fairmot.models import model_from_checkpoint
     from fairmot.utils.parsing import parse_input_size
@@ -59,8 +63,7 @@ def run(args):
     export_format = args.format or ("openvino" if args.output.lower().endswith(".xml") else "onnx")
     if export_format == "openvino":
         return run_openvino(args)
-    if args.int8 or args.calibration:
-        raise UserError("--int8 / --calibration are for --format openvino")
+    check_int8_options(args)
     import_onnx_packages("onnx", "onnxruntime")  # fail before the slow part if they are missing
     input_size = parse_input_size(args.input_size)
     if args.opset < MIN_OPSET:
@@ -69,6 +72,7 @@ def run(args):
     if args.topk < 1:
         raise UserError(f"--topk must be at least 1, got {args.topk}")
     check_output(args, [args.output])
+    frames = calibration_frames(args.calibration, args.calibration_frames) if args.int8 else None
     model = model_from_checkpoint(args.weights)
     print(f"exporting {model.arch} at {args.input_size} ...", flush=True)
     t0 = time.perf_counter()
@@ -91,12 +95,25 @@ def run(args):
         if not result.ok:
             raise UserError("onnxruntime's results differ from PyTorch's; nothing written. "
                             "Please report this with the command line used")
-        os.replace(staged, args.output)
+        if args.int8:
+            print(f"quantizing to int8 on {len(frames)} frames of {args.calibration} ...", flush=True)
+            t0 = time.perf_counter()
+            quantize_onnx_int8(staged, args.output, calibration_blobs(frames, input_size))
+            print(f"quantized in {time.perf_counter() - t0:.1f} s")
+        else:
+            os.replace(staged, args.output)
     finally:
         if os.path.exists(staged):
             os.remove(staged)
     print(f"wrote {args.output}")
     return 0
+
+
+def check_int8_options(args):
+    if args.int8 != bool(args.calibration):
+        raise UserError("--int8 needs --calibration SOURCE (frames to calibrate on), and --calibration needs --int8")
+    if args.int8 and args.dynamic_batch:
+        raise UserError("--int8 is calibrated for one frame at a time: leave out --dynamic-batch")
 
 
 def check_output(args, paths):
@@ -119,6 +136,7 @@ def run_openvino(args):
     import torch
 
     from fairmot.export import openvino as ovx
+    from fairmot.export.calibration import calibration_blobs, calibration_frames
     from fairmot.export.onnx import ExportableDetector, compare_outputs, format_diffs, within_tolerance
     from fairmot.inference.openvino_detector import compile_config
     from fairmot.models import model_from_checkpoint
@@ -130,12 +148,11 @@ def run_openvino(args):
         raise UserError(f"--topk must be at least 1, got {args.topk}")
     if args.dynamic_batch:
         raise UserError("--dynamic-batch is for ONNX; an OpenVINO model from fairmot export takes one frame")
-    if args.int8 != bool(args.calibration):
-        raise UserError("--int8 needs --calibration SOURCE (frames to calibrate on), and --calibration needs --int8")
+    check_int8_options(args)
     if not args.output.lower().endswith(".xml"):
         raise UserError(f"--output {args.output!r}: an OpenVINO model is NAME.xml (its weights go to NAME.bin)")
     check_output(args, [args.output, ovx.bin_path(args.output)])
-    frames = ovx.calibration_frames(args.calibration, args.calibration_frames) if args.int8 else None
+    frames = calibration_frames(args.calibration, args.calibration_frames) if args.int8 else None
     model = model_from_checkpoint(args.weights)
     print(f"converting {model.arch} at {args.input_size} with OpenVINO {ov.__version__} ...", flush=True)
     t0 = time.perf_counter()
@@ -155,7 +172,7 @@ def run_openvino(args):
     if args.int8:
         print(f"quantizing to int8 on {len(frames)} frames of {args.calibration} ...", flush=True)
         t0 = time.perf_counter()
-        ov_model = ovx.quantize_int8(ov_model, ovx.calibration_blobs(frames, input_size))
+        ov_model = ovx.quantize_int8(ov_model, calibration_blobs(frames, input_size))
         print(f"quantized in {time.perf_counter() - t0:.1f} s")
         ov_model.set_rt_info("int8", ["fairmot", "precision"])
     else:

@@ -67,6 +67,7 @@ def model_metadata(detector, input_size, opset):
         "ltrb": "1" if detector.ltrb else "0",
         "topk": str(detector.K),
         "opset": str(opset),
+        "precision": "float32",  # int8 once quantized (fairmot.export.onnx_int8, NNCF for OpenVINO)
         "outputs": "scores (N,K) peak scores best first; boxes (N,K,4) x1,y1,x2,y2 in input pixels; "
                    "embeddings (N,K,D) L2-normalised",
     }

@@ -11,6 +11,7 @@ import torch
 
 from fairmot.cli import main
 from fairmot.errors import UserError
+from fairmot.evaluation.boxes import box_iou
 from fairmot.export.onnx import (
     INPUT_NAME,
     MIN_OPSET,
@@ -207,6 +208,46 @@ def test_cli_export(resdcn, tmp_path):
     props = {p.key: p.value for p in onnx.load(str(output)).metadata_props}
     assert props["input_size"] == "256x160" and props["topk"] == "50" and props["opset"] == "17"
     assert not os.path.exists(f"{output}.part")
+
+
+@pytest.mark.slow
+def test_cli_int8_onnx_quantizes_the_convolutions_and_detects_as_float(tmp_path):
+    """--int8 for ONNX: static QDQ calibrated on real frames; the heads' last convolutions and the
+    offset predictors stay float, the metadata says int8, and on frames it was not calibrated on
+    the int8 model finds the float model's people (the bundled demo model, on synthetic scenes)."""
+    from fairmot.models.zoo import DEMO_RESDCN18W32_SYNTH as demo
+    for seed in (3, 7):
+        assert main(["synth", str(tmp_path / f"seed{seed}"), "--sequences", "1", "--frames", "12",
+                     "--val-sequences", "0", "--seed", str(seed)]) == 0
+    calibration = tmp_path / "seed3" / "images" / "synth-00" / "img1"
+    fp32, int8 = tmp_path / "m.onnx", tmp_path / "q.onnx"
+    size = "x".join(map(str, demo.input_size))
+    for output, extra in ((fp32, []), (int8, ["--int8", "--calibration", str(calibration)])):
+        done = subprocess.run([sys.executable, "-m", "fairmot", "export", "--weights", demo.path,
+                               "--output", str(output), "--input-size", size, *extra],
+                              capture_output=True, text=True, cwd=REPO)
+        assert done.returncode == 0, done.stderr
+    assert "quantizing to int8 on 12 frames" in done.stdout
+    proto = onnx.load(str(int8))
+    assert {p.key: p.value for p in proto.metadata_props}["precision"] == "int8"
+    dequantized = {out for node in proto.graph.node if node.op_type == "DequantizeLinear" for out in node.output}
+    convs = {node.name: node for node in proto.graph.node if node.op_type in ("Conv", "ConvTranspose")}
+    floating = {name for name, node in convs.items() if node.input[1] not in dequantized}
+    assert floating == {name for name in convs if re.search(r"/(hm|wh|reg|id)\.2/Conv$|conv_offset_mask", name)}
+    assert len(floating) == 4 + 3 and len(convs) - len(floating) > 20
+    assert {node.op_type for node in proto.graph.node} >= {"QuantizeLinear", "GridSample", "TopK"}
+
+    reference_detector, detector = OnnxDetector(str(fp32), conf_thres=0.4), OnnxDetector(str(int8), conf_thres=0.4)
+    found = people = 0
+    for path in sorted((tmp_path / "seed7" / "images" / "synth-00" / "img1").iterdir())[::4]:
+        frame = cv2.imread(str(path))
+        reference, _ = reference_detector(frame)
+        boxes, embeddings = detector(frame)
+        assert embeddings.shape == (len(boxes), 128)
+        people += len(reference)
+        if len(boxes):
+            found += int((box_iou(reference[:, :4], boxes[:, :4]).max(axis=1) > 0.8).sum())
+    assert people > 10 and found >= 0.9 * people   # the same people, in nearly the same place
 
 
 @pytest.mark.parametrize("args,message", [

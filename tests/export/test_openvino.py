@@ -145,7 +145,9 @@ def test_cli_exports_float32_and_int8_and_tracks_with_them(tracking_weights, pet
             (["--output", fp32], "already exists: pass --overwrite"),
             (["--output", tmp_path / "x.xml", "--int8"], "--int8 needs --calibration"),
             (["--output", tmp_path / "x.xml", "--calibration", pets_frames], "--calibration needs --int8"),
-            (["--output", tmp_path / "x.onnx", "--int8", "--calibration", pets_frames], "are for --format openvino"),
+            (["--output", tmp_path / "x.onnx", "--int8"], "--int8 needs --calibration"),
+            (["--output", tmp_path / "x.onnx", "--int8", "--calibration", pets_frames, "--dynamic-batch"],
+             "leave out --dynamic-batch"),
             (["--output", tmp_path / "x.txt", "--format", "openvino"], "an OpenVINO model is NAME.xml"),
             (["--output", tmp_path / "x.xml", "--int8", "--calibration", tmp_path / "nothing"], "not found")):
         proc = run_main("export", "--weights", tracking_weights, "--input-size", "320x192", *args)
