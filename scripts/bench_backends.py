@@ -4,8 +4,8 @@
     python scripts/bench_backends.py       # dla_34 at 1088x608, 864x480, 576x320; resdcn_18(_w32) at 576x320
     python scripts/bench_backends.py --configs dla_34@1088x608 --runs 5 --profile
 
-Backends: torch fp32, onnxruntime fp32, openvino fp32 and int8 (NNCF, calibrated on
---calibration-frames PETS09-S2L1 frames). Each runs the network plus decoding on the same
+Backends: torch fp32, onnxruntime fp32 and int8 (static QDQ), openvino fp32 and int8 (NNCF); int8
+is calibrated on --calibration-frames PETS09-S2L1 frames. Each runs the network plus decoding on the same
 letterboxed PETS09-S2L1 frames (cycled), one at a time, after a warm-up; the median of --runs
 counts. Weights: --weights, or random with deformable offsets of about two pixels (the time does
 not depend on the values, only on where the samples fall). Every model is exported to a temporary
@@ -72,8 +72,8 @@ def main(argv=None):
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--calibration-frames", type=int, default=30)
-    parser.add_argument("--backends", nargs="+", default=["torch", "onnxruntime", "openvino", "openvino-int8"],
-                        choices=["torch", "onnxruntime", "openvino", "openvino-int8"])
+    backends = ["torch", "onnxruntime", "onnxruntime-int8", "openvino", "openvino-int8"]
+    parser.add_argument("--backends", nargs="+", default=backends, choices=backends)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--track-frames", type=int, default=0, metavar="N",
                         help="also track the first N PETS09-S2L1 frames end to end with each backend "
@@ -89,6 +89,7 @@ def main(argv=None):
     from fairmot.export import openvino as ovx
     from fairmot.export.calibration import calibration_blobs
     from fairmot.export.onnx import export_onnx
+    from fairmot.export.onnx_int8 import quantize_onnx_int8
     from fairmot.inference.onnx_detector import OnnxDetector
     from fairmot.inference.openvino_detector import OpenVinoDetector
     from fairmot.inference.preprocess import frame_to_input
@@ -120,9 +121,14 @@ def main(argv=None):
                     from fairmot.models.random_init import write_checkpoint
                     path = args.weights or str(write_checkpoint(os.path.join(folder, f"{arch}.pth"), model))
                     detectors[backend] = Detector(model, (width, height), "cpu")
-                elif backend == "onnxruntime":
+                elif backend.startswith("onnxruntime"):
                     path = os.path.join(folder, f"{arch}_{width}.onnx")
-                    export_onnx(model, path, (width, height))
+                    if not os.path.exists(path):
+                        export_onnx(model, path, (width, height))
+                    if backend == "onnxruntime-int8":
+                        fp32_path, path = path, os.path.join(folder, f"{arch}_{width}_int8.onnx")
+                        calibration = calibration_blobs(frames[: args.calibration_frames], (width, height))
+                        quantize_onnx_int8(fp32_path, path, calibration)
                     detectors[backend] = OnnxDetector(path, providers=["CPUExecutionProvider"])
                 else:
                     ov_model = ovx.convert_to_openvino(model, (width, height))

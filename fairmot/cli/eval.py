@@ -36,6 +36,9 @@ def add_parser(subparsers):
     parser.add_argument("--json", metavar="FILE",
                         help='write {sequence or "OVERALL": {column: value}}, rates as fractions')
     parser.add_argument("--csv", metavar="FILE", help="write the table as CSV, rates as fractions")
+    parser.add_argument("--plot", metavar="FILE.png",
+                        help="draw the scores as a bar chart: HOTA, MOTA, IDF1 (and AP50) per sequence and "
+                             "combined (needs matplotlib: pip install 'fairmot[plots]')")
     parser.add_argument("--metrics", default="hota,clear,identity", metavar="LIST",
                         help="what to compute, comma-separated: hota (HOTA, DetA, AssA, DetRe, DetPr, AssRe, "
                              "AssPr, LocA, by TrackEval's rules), clear (MOTA, MOTP, FP, FN, IDs, ...), "
@@ -129,9 +132,14 @@ def run(args):
     frames = parse_frame_range(args.frames) if args.frames else None
     if frames and args.half:
         raise UserError("give --half or --frames, not both")
-    for path, flag in ((args.json, "--json"), (args.csv, "--csv")):
+    for path, flag in ((args.json, "--json"), (args.csv, "--csv"), (args.plot, "--plot")):
         if path:
             check_writable(path, flag, args.overwrite)
+    if args.plot:
+        if not args.plot.lower().endswith(".png"):
+            raise UserError(f"--plot {args.plot}: the chart is a PNG image, name it FILE.png")
+        from fairmot.evaluation.plots import import_pyplot
+        import_pyplot()  # a missing matplotlib is found before the work, not after
     gt_root, single = split_gt_root(args.gt_root)
     if single:
         if args.sequences and args.sequences != [single]:
@@ -161,4 +169,9 @@ def run(args):
         report.write_json(summary, args.json)
     if args.csv:
         report.write_csv(summary, args.csv)
+    if args.plot:
+        from fairmot.evaluation.plots import plot_scores
+        plot_scores(summary, args.plot, title=f"{os.path.basename(os.path.normpath(results_dir))} on "
+                                              f"{os.path.basename(os.path.normpath(gt_root))}")
+        print(f"chart: {args.plot}")
     return 0

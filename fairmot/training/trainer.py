@@ -30,6 +30,7 @@ from fairmot.utils.atomic import atomic_save
 
 from . import distributed as fdist
 from .config import LAST_CHECKPOINT, lr_at
+from .curves import CurvesWriter
 from .losses import MotLoss
 
 logger = logging.getLogger(__name__)
@@ -240,6 +241,8 @@ class Trainer:
                       f"{self.info.world_size} process(es) on {self.device.type}, global batch {cfg.batch_size}, "
                       f"epochs {self.start_epoch + 1}-{cfg.epochs}; output {cfg.output}")
         history = []
+        size = "x".join(str(v) for v in cfg.input_size)
+        curves = CurvesWriter(cfg.output, f"{cfg.arch} at {size}: {cfg.output}", self._log)
         for epoch in range(self.start_epoch + 1, cfg.epochs + 1):
             record = self.train_epoch(epoch)
             history.append(record)
@@ -249,6 +252,7 @@ class Trainer:
                 save_atomically(ckpt, os.path.join(cfg.output, LAST_CHECKPOINT))
                 if epoch in cfg.lr_steps or (cfg.save_every and epoch % cfg.save_every == 0):
                     save_atomically(ckpt, os.path.join(cfg.output, f"model_{epoch}.pth"))
+                curves()
                 self._log(f"epoch {epoch}: loss {record['loss']:.4f} (hm {record['hm_loss']:.4f} "
                           f"wh {record['wh_loss']:.4f} off {record.get('off_loss', 0):.4f} id {record['id_loss']:.4f}) "
                           f"{record['images_per_s']} img/s, saved {LAST_CHECKPOINT}")

@@ -182,7 +182,8 @@ def test_a_stopped_training_keeps_its_last_checkpoint_and_leaves_no_temporary_fi
     assert proc.returncode == code, proc.stderr
     assert proc.stderr.splitlines()[-1] == (f"fairmot train: interrupted by {signal_name}; checkpoints saved "
                                             "so far are kept")
-    assert sorted(os.listdir(run)) == ["log.jsonl", "model_last.pth"]  # no temporary checkpoint
+    # no temporary checkpoint (curves.png is epoch 1's chart, where matplotlib is installed)
+    assert sorted(set(os.listdir(run)) - {"curves.png"}) == ["log.jsonl", "model_last.pth"]
     assert torch.load(run / "model_last.pth", weights_only=True)["epoch"] == 1
 
 

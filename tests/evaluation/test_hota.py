@@ -7,8 +7,8 @@ import pytest
 from fairmot.datasets.mot_format import load_mot_rows, split_by_frame
 from fairmot.evaluation.boxes import box_iou
 from fairmot.evaluation.hota import ALPHAS, HOTA_FIELDS, combine, frames_from_ids, hota_sequence
-from fairmot.trackers import create_tracker
 from support.data import SHARED, requires_shared
+from support.mot15 import mot15_track_rows
 
 
 def one_object(result_ids, iou=1.0):
@@ -35,20 +35,6 @@ def test_empty_results_or_ground_truth():
     assert nothing.summary()["HOTA"] == 0 and list(nothing.fn) == [3] * 19
     no_gt = hota_sequence([(np.array([], int), np.array([0, 1]), np.zeros((0, 2)))])
     assert list(no_gt.fp) == [2] * 19 and no_gt.summary()["DetPr"] == 0
-
-
-def mot15_track_rows(seq, tracker_name="hybrid"):
-    """Per frame 1..last, the rows ``id, x, y, w, h, score, -1, -1, -1`` of the tracks our tracker
-    makes from the MOT15 sequence's real detections."""
-    dets = load_mot_rows(os.path.join(SHARED, "MOT15", "train", seq, "det", "det.txt"))
-    gt = load_mot_rows(os.path.join(SHARED, "MOT15", "train", seq, "gt", "gt.txt"))
-    tracker, by_frame = create_tracker(tracker_name, 30), split_by_frame(dets)
-    rows = []
-    for frame in range(1, int(max(gt[:, 0].max(), dets[:, 0].max())) + 1):
-        d = by_frame.get(frame, np.zeros((0, 10)))
-        tracks = tracker.update(np.concatenate([d[:, 2:4], d[:, 2:4] + d[:, 4:6], d[:, 6:7]], axis=1))
-        rows.append([(t.track_id, *t.tlwh, t.score, -1, -1, -1) for t in tracks])
-    return rows
 
 
 def mot15_frames(seq):

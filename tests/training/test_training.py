@@ -45,6 +45,10 @@ def test_resume_after_an_interruption_is_bitwise_exact(synth_data, tmp_path):
     assert (tmp_path / "straight" / "model_2.pth").exists()
     log = [json.loads(line) for line in open(tmp_path / "interrupted" / "log.jsonl")]
     assert [r["epoch"] for r in log] == [1, 2, 3]
+    # the chart of the whole run, resumed epochs included, redrawn after every epoch
+    import cv2
+    chart = cv2.imread(str(tmp_path / "interrupted" / "curves.png"))
+    assert chart is not None and chart.shape[0] > 200 and chart.std() > 10
 
 
 @pytest.mark.slow
