@@ -34,6 +34,16 @@ def add_parser(subparsers):
     out.add_argument("--no-video", action="store_true", help="write only the result file")
     out.add_argument("--show", action="store_true",
                      help="show the annotated frames in a window (q or Esc stops the run)")
+    out.add_argument("--trails", type=int, default=0, metavar="N",
+                     help="draw each track's last N centres on the video (and --show), fading with age")
+    out.add_argument("--save-json", action="store_true",
+                     help='also write <name>.jsonl: one line per frame, {"frame": F, "tracks": [{"id", "box": '
+                          '[x, y, w, h], "score"}, ...]}')
+    out.add_argument("--save-crops", action="store_true",
+                     help="also write each track's box as <name>_crops/<id>/<frame>.jpg (every --crop-every "
+                          "frames): a folder per identity, for re-identification datasets")
+    out.add_argument("--crop-every", type=int, default=10, metavar="K",
+                     help="with --save-crops: crop every K-th frame tracked (default 10)")
     add_overwrite_argument(out)
     live = parser.add_argument_group("sources and live streams")
     live.add_argument("--fps", type=float, metavar="N",
@@ -67,7 +77,11 @@ def _check_numbers(args):
               ("--read-timeout", math.isfinite(args.read_timeout) and args.read_timeout > 0,
                "a positive number of seconds"),
               ("--reconnect", args.reconnect >= 0, "0 or more"),
+              ("--trails", args.trails >= 0, "0 or more"),
+              ("--crop-every", args.crop_every >= 1, "at least 1"),
               ("--workers", args.workers >= 1, "at least 1")]
+    if args.trails and args.no_video and not args.show:
+        raise UserError("--trails draws on the video: drop --no-video (or add --show)")
     if args.fps is not None and not (math.isfinite(args.fps) and args.fps > 0):
         raise UserError(f"frame rate {args.fps} must be a positive number of frames per second")
     for flag, ok, what in checks:
@@ -117,7 +131,8 @@ def run(args):
                          video_format=None if args.no_video else args.video_format, fps=args.fps,
                          realtime=args.realtime, read_timeout=args.read_timeout, reconnect=args.reconnect,
                          max_frames=args.max_frames, duration=args.duration, show=args.show,
-                         overwrite=args.overwrite)
+                         overwrite=args.overwrite, trails=args.trails, save_json=args.save_json,
+                         crops_every=args.crop_every if args.save_crops else None)
     todo, skipped = batch.plan(mine, job)
     prefix = f"[rank {rank} of {world}] " if world > 1 else ""
     if len(specs) == 1 and world == 1:

@@ -42,6 +42,9 @@ class TrackJob:
     show: bool = False
     overwrite: bool = False
     progress: bool = True
+    trails: int = 0                     # centres drawn per track on the video (0: none)
+    save_json: bool = False             # <name>.jsonl
+    crops_every: Optional[int] = None   # <name>_crops/ from every k-th frame (None: no crops)
     weights_digest: str = field(default="", repr=False)
 
     def settings(self) -> dict:
@@ -51,7 +54,10 @@ class TrackJob:
         return {"weights": self.weights_digest, "backend": self.detector.get("backend"),
                 "input_size": self.detector.get("input_size"), "tracker": self.tracker_options,
                 "video": self.video_format, "fps": self.fps, "realtime": self.realtime,
-                "max_frames": self.max_frames, "duration": self.duration}
+                "max_frames": self.max_frames, "duration": self.duration,
+                **({"trails": self.trails} if self.trails and self.video_format else {}),
+                **({"json": True} if self.save_json else {}),
+                **({"crops_every": self.crops_every} if self.crops_every else {})}
 
 
 @dataclass
@@ -140,9 +146,14 @@ def _check_output_folder(output: str) -> None:
 
 
 def _final_paths(job: TrackJob, name: str) -> List[str]:
+    from .track_exports import CROPS_SUFFIX
     paths = [os.path.join(job.output, name + ".txt")]
     if job.video_format:
         paths.append(os.path.join(job.output, f"{name}.{job.video_format}"))
+    if job.save_json:
+        paths.append(os.path.join(job.output, name + ".jsonl"))
+    if job.crops_every:
+        paths.append(os.path.join(job.output, name + CROPS_SUFFIX))
     return paths
 
 
@@ -186,7 +197,8 @@ def track_one(spec: SourceSpec, detector_factory: Callable[[], object], job: Tra
             summary = pipeline.track_to_folder(
                 source, detector, job.output, video_format=job.video_format, progress=job.progress,
                 overwrite=_replace_own_partial(job, spec, name), max_frames=job.max_frames, duration=job.duration,
-                display=display, on_progress=on_progress, **job.tracker_options)
+                display=display, on_progress=on_progress, trails=job.trails, save_json=job.save_json,
+                crops_every=job.crops_every, **job.tracker_options)
         except (pipeline.TrackingInterrupted, pipeline.StreamLost) as stop:
             stop.record = summary_record(stop.summary, location, job.settings(), rank)
             if stop.summary.frames:

@@ -1,7 +1,10 @@
-"""Drawing tracks on frames: a box and the id per track, one stable colour per id."""
+"""Drawing tracks on frames: a box and the id per track, one stable colour per id, and optionally
+each track's trail (its last centres)."""
 import colorsys
+from collections import deque
 
 import cv2
+import numpy as np
 
 _GOLDEN_RATIO = 0.618033988749895
 
@@ -17,16 +20,21 @@ class TrackDrawer:
     """Draws tracks on frames of one size (line width and font scale follow the frame size).
 
     ``draw(frame, tracks, frame_index)`` draws in place and returns ``frame``; ``tracks`` are
-    objects with ``track_id`` and ``tlwh`` (what the tracker returns).
+    objects with ``track_id`` and ``tlwh`` (what the tracker returns). With ``trail`` N > 0 each
+    track also gets a line through the centres of its boxes in the last N frames drawn, fading
+    out with age; a track not drawn for N frames loses its trail.
     """
 
-    def __init__(self, frame_size):
+    def __init__(self, frame_size, trail: int = 0):
         width, height = frame_size
         scale = max(min(width, height) / 600.0, 0.5)
         self.thickness = max(int(round(2 * scale)), 1)
         self.font_scale = 0.6 * scale
         self.text_thickness = max(int(round(1.5 * scale)), 1)
         self._colors = {}
+        self.trail = max(int(trail), 0)
+        self._centres = {}      # track id -> deque of (frame number drawn, (x, y))
+        self._drawn = 0
 
     def color(self, track_id):
         color = self._colors.get(track_id)
@@ -34,8 +42,30 @@ class TrackDrawer:
             color = self._colors[track_id] = id_color(track_id)
         return color
 
+    def _draw_trails(self, frame, tracks):
+        self._drawn += 1
+        for track in tracks:
+            x, y, w, h = track.tlwh
+            points = self._centres.setdefault(track.track_id, deque(maxlen=self.trail))
+            points.append((self._drawn, (x + w / 2.0, y + h / 2.0)))
+        oldest = self._drawn - self.trail
+        for track_id in [i for i, points in self._centres.items() if points[-1][0] <= oldest]:
+            del self._centres[track_id]   # not seen for a whole trail: its trail is gone
+        for track in tracks:
+            points = [p for n, p in self._centres[track.track_id] if n > oldest]
+            color = np.array(self.color(track.track_id), float)
+            for k in range(1, len(points)):
+                fade = 0.25 + 0.75 * k / (len(points) - 1)   # older segments are paler
+                shade = tuple(int(c) for c in color * fade + 255 * (1 - fade) * 0.3)
+                a = tuple(int(round(v)) for v in points[k - 1])
+                b = tuple(int(round(v)) for v in points[k])
+                cv2.line(frame, a, b, shade, self.thickness, cv2.LINE_AA)
+
     def draw(self, frame, tracks, frame_index=None):
         font = cv2.FONT_HERSHEY_SIMPLEX
+        tracks = list(tracks)
+        if self.trail:
+            self._draw_trails(frame, tracks)
         for track in tracks:
             x, y, w, h = track.tlwh
             p1 = (int(round(x)), int(round(y)))

@@ -5,8 +5,8 @@ The policy, the same for every command that writes results:
 - Nothing is written over a source: an output path that is the file being read is an error.
 - Nothing is written over an earlier result: an output that exists is an error unless the
   caller passes ``overwrite=True`` (``--overwrite``).
-- While the run goes, each file is written under a staging name beside its final one
-  (``clip.partial.txt``, ``clip.partial.avi``), frame by frame and flushed: a killed process
+- While the run goes, each file (or folder, as the crops') is written under a staging name beside
+  its final one (``clip.partial.txt``, ``clip.partial.avi``), frame by frame and flushed: a killed process
   leaves the frames done so far readable there.
 - When the run ends normally, the staged files are renamed into place.
 - When it ends early (Ctrl-C, SIGTERM, an error) after some frames, the staged files move into
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 from typing import Dict, Iterable, List, Optional
 
 from fairmot.errors import UserError
@@ -70,10 +71,10 @@ class StagedOutputs:
         self.kept_partial: List[str] = []
 
     def publish(self) -> None:
-        """The run ended normally: every staged file takes its final name."""
+        """The run ended normally: every staged file (or folder) takes its final name."""
         for key, tmp in self.staged.items():
             if os.path.exists(tmp):
-                os.replace(tmp, self.final[key])
+                _move_into_place(tmp, self.final[key])
 
     def abandon(self, frames_done: int) -> None:
         """The run ended early after ``frames_done`` frames (see the module's policy)."""
@@ -81,11 +82,18 @@ class StagedOutputs:
             if not os.path.exists(tmp):
                 continue
             if frames_done == 0:
-                os.remove(tmp)
+                shutil.rmtree(tmp) if os.path.isdir(tmp) else os.remove(tmp)
             elif os.path.exists(self.final[key]):
                 self.kept_partial.append(tmp)  # the earlier complete result stays
             else:
                 os.replace(tmp, self.final[key])
+
+
+def _move_into_place(staged: str, final: str) -> None:
+    """Rename ``staged`` to ``final``; a folder replaces an earlier folder (overwrite was allowed)."""
+    if os.path.isdir(staged) and os.path.isdir(final) and not os.path.islink(final):
+        shutil.rmtree(final)
+    os.replace(staged, final)
 
 
 def created_folder(path: str) -> Optional[str]:

@@ -17,7 +17,7 @@ import signal
 import time
 from array import array
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Callable, Optional, Sequence
 
 import numpy as np
 from tqdm import tqdm
@@ -34,6 +34,7 @@ from .drawing import TrackDrawer
 from .outputs import StagedOutputs, created_folder, remove_if_empty
 from .prefetch import PrefetchReader
 from .sources import FrameSource
+from .track_exports import CROPS_SUFFIX, CropWriter, JsonLinesWriter
 from .video_writer import VideoWriter
 
 # Timed stages, in loop order. decode: reading the frame (video decoding / image file; with
@@ -63,6 +64,7 @@ class TrackingSummary:
     wall: float = 0.0
     result_path: str = None
     video_path: str = None
+    export_paths: dict = field(default_factory=dict)  # "json", "crops" -> where they are written
     interrupted: bool = False
     signal_name: str = "SIGINT"   # what stopped an interrupted run
     stopped_by: str = "end"       # end, max-frames, duration, window, stream lost, or the signal's name
@@ -121,6 +123,8 @@ class TrackingSummary:
             lines.append(f"  results: {self.result_path}")
         if self.video_path:
             lines.append(f"  video:   {self.video_path}")
+        for label, path in self.export_paths.items():
+            lines.append(f"  {label + ':':<8} {path}")
         for message in self.damage:
             lines.append(f"  warning: {message}")
         for path in self.kept_partial:
@@ -160,14 +164,16 @@ def track_source(source: FrameSource, detector: BaseDetector, tracker,
                  min_box_area: float = 100, max_aspect_ratio: Optional[float] = 1.6,
                  camera_motion=None, max_frames: Optional[int] = None, duration: Optional[float] = None,
                  display=None, on_progress: Optional[Callable[[int], None]] = None,
-                 prefetch: bool = True) -> TrackingSummary:
+                 prefetch: bool = True, exports: Sequence = (), trail: int = 0) -> TrackingSummary:
     """Track every frame of ``source``; returns a :class:`TrackingSummary`.
 
     results: a :class:`~fairmot.datasets.mot_format.MotResultWriter` or None; video: a
     :class:`~fairmot.video_writer.VideoWriter` or None (annotated frames); display: an object with
     ``show(image) -> bool`` (False: the user closed it) or None; on_progress: called with the
-    number of frames done after each frame (progress of a worker process). All are fed every frame; the
-    caller owns (closes) them. Output tracks are the tracker's, filtered as FairMOT's demo does
+    number of frames done after each frame (progress of a worker process); exports: writers with
+    ``write_frame(index, frame, tracks)`` (:mod:`fairmot.inference.track_exports`), given the frame
+    before anything is drawn on it; trail: draw each track's last ``trail`` centres. All are fed
+    every frame; the caller owns (closes) them. Output tracks are the tracker's, filtered as FairMOT's demo does
     (area > ``min_box_area``, width / height <= ``max_aspect_ratio``). The detector's threshold is
     set to the tracker's lowest (see :func:`detection_threshold`).
 
@@ -190,7 +196,7 @@ def track_source(source: FrameSource, detector: BaseDetector, tracker,
         source = reader = PrefetchReader(source, detector.prepare)
     seconds = summary.seconds
     detector.conf_thres = detection_threshold(tracker)
-    drawer = (TrackDrawer(video.size if video is not None else source.size)
+    drawer = (TrackDrawer(video.size if video is not None else source.size, trail=trail)
               if video is not None or display is not None else None)
     pop_missed = getattr(source, "pop_missed", None)
     bar = tqdm(total=source.length or None, desc=source.name, unit="frame", disable=not progress or None,
@@ -230,6 +236,8 @@ def track_source(source: FrameSource, detector: BaseDetector, tracker,
                         video.check_space()  # before the results, so both hold the same frames
                     if results is not None:
                         results.write_frame(index, ((t.track_id, t.tlwh, t.score) for t in tracks))
+                    for export in exports:
+                        export.write_frame(index, frame, tracks)
                     if drawer is not None:
                         image = drawer.draw(frame, tracks, index)
                         if video is not None:
@@ -328,9 +336,14 @@ def track_to_folder(source: FrameSource, detector: BaseDetector, output_dir: str
                     tracker: str = DEFAULT_TRACKER, min_box_area: float = 100,
                     max_aspect_ratio: Optional[float] = 1.6, camera_motion: bool = False,
                     max_frames: Optional[int] = None, duration: Optional[float] = None, display=None,
-                    on_progress: Optional[Callable[[int], None]] = None, **tracker_options) -> TrackingSummary:
+                    on_progress: Optional[Callable[[int], None]] = None, trails: int = 0,
+                    save_json: bool = False, crops_every: Optional[int] = None,
+                    **tracker_options) -> TrackingSummary:
     """Track ``source`` into ``output_dir/<name>.txt`` and, unless ``video_format`` is None, an
-    annotated ``output_dir/<name>.<video_format>`` at the source's size and frame rate.
+    annotated ``output_dir/<name>.<video_format>`` at the source's size and frame rate (with
+    each track's last ``trails`` centres drawn). ``save_json`` adds ``<name>.jsonl`` (one line per
+    frame), ``crops_every`` K adds ``<name>_crops/<id>/<frame>.jpg`` from every K-th frame
+    (:mod:`fairmot.inference.track_exports`).
 
     Files are staged and published as :mod:`fairmot.inference.outputs` says: never over the
     source, never over an earlier result unless ``overwrite``, moved into place at the end.
@@ -353,24 +366,38 @@ def track_to_folder(source: FrameSource, detector: BaseDetector, output_dir: str
     paths = {"results": os.path.join(output_dir, source.name + ".txt")}
     if video_format is not None:
         paths["video"] = os.path.join(output_dir, f"{source.name}.{video_format}")
+    if save_json:
+        paths["json"] = os.path.join(output_dir, source.name + ".jsonl")
+    if crops_every:
+        paths["crops"] = os.path.join(output_dir, source.name + CROPS_SUFFIX)
     try:
         outputs = StagedOutputs(paths, overwrite=overwrite, sources=[getattr(source, "path", None)])
     except UserError:
         remove_if_empty(new_folder, output_dir)
         raise
-    summary = TrackingSummary(name=source.name, result_path=paths["results"], video_path=paths.get("video"))
+    summary = TrackingSummary(name=source.name, result_path=paths["results"], video_path=paths.get("video"),
+                              export_paths={k: paths[k] for k in ("json", "crops") if k in paths})
     try:
         try:
             results = MotResultWriter(outputs.staged["results"])
         except OSError as err:
             raise UserError(f"cannot write {summary.result_path}: {err.strerror or err}") from None
-        with results:
+        with results, contextlib.ExitStack() as stack:
             video = (VideoWriter(outputs.staged["video"], source.fps, source.size) if "video" in paths
                      else contextlib.nullcontext())
+            exports = []
+            try:
+                if "json" in paths:
+                    exports.append(stack.enter_context(JsonLinesWriter(outputs.staged["json"])))
+                if "crops" in paths:
+                    exports.append(stack.enter_context(CropWriter(outputs.staged["crops"], crops_every)))
+            except OSError as err:
+                raise UserError(f"cannot write in {output_dir}: {err.strerror or err}") from None
             with video:
                 track_source(source, detector, tracker_object, results, video if "video" in paths else None,
                              summary, progress, min_box_area, max_aspect_ratio, estimator, max_frames=max_frames,
-                             duration=duration, display=display, on_progress=on_progress)
+                             duration=duration, display=display, on_progress=on_progress, exports=exports,
+                             trail=trails)
     except BaseException:
         outputs.abandon(summary.frames)
         summary.kept_partial = outputs.kept_partial

@@ -72,7 +72,7 @@ def summary_record(summary, location: str, settings: dict, rank: int = 0) -> dic
         "gaps": [{"after_frame": g.after_frame, "seconds": round(g.seconds, 3), "missed": g.missed,
                   "attempts": g.attempts} for g in summary.gaps],
         "latency": latency, "damage": list(summary.damage),
-        "results": summary.result_path, "video": summary.video_path,
+        "results": summary.result_path, "video": summary.video_path, **summary.export_paths,
         "settings": settings, "fingerprint": fingerprint(settings),
         "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "host": socket.gethostname(), "rank": rank,
     }

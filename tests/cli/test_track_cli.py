@@ -321,3 +321,68 @@ def test_the_cli_names_the_trackers_the_package_has():
     from fairmot.cli.common import TRACKERS
     from fairmot.trackers import DEFAULT_TRACKER, list_trackers
     assert list(TRACKERS) == list_trackers() and CLI_DEFAULT == DEFAULT_TRACKER
+
+
+def test_json_lines_crops_and_trails(pets_frames, tracking_weights, tmp_path):
+    """--save-json holds what the MOTChallenge file holds, frame by frame; --save-crops cuts each
+    track's box from every k-th frame into a folder per id; --trails changes only the video."""
+    plain, out = tmp_path / "plain", tmp_path / "out"
+    assert track_here(pets_frames, tracking_weights, plain).returncode == 0
+    proc = track_here(pets_frames, tracking_weights, out, "--trails", "5", "--save-json", "--save-crops",
+                      "--crop-every", "3")
+    assert proc.returncode == 0, proc.stderr
+    assert "json:" in proc.stdout and "crops:" in proc.stdout
+    assert (out / "pets8.txt").read_bytes() == (plain / "pets8.txt").read_bytes()
+
+    lines = [json.loads(line) for line in open(out / "pets8.jsonl")]
+    assert [line["frame"] for line in lines] == list(range(1, 9))       # every frame, empty ones too
+    rows = load_mot_rows(str(out / "pets8.txt"))
+    from_json = np.array([[line["frame"], t["id"], *t["box"], t["score"]] for line in lines for t in line["tracks"]])
+    assert from_json.shape == (len(rows), 7)
+    np.testing.assert_allclose(from_json, rows[:, :7], atol=0.006)
+
+    crops = sorted((out / "pets8_crops").rglob("*.jpg"))
+    expected = [(int(r[1]), int(r[0])) for r in rows if int(r[0]) in (1, 4, 7) and min(r[4], r[5]) >= 8]
+    assert sorted((int(p.parent.name), int(p.stem)) for p in crops) == sorted(expected) and expected
+    first = cv2.imread(str(sorted(pets_frames.iterdir())[0]))
+    track_id, frame = expected[0]
+    x, y, w, h = next(r[2:6] for r in rows if int(r[0]) == frame and int(r[1]) == track_id)
+    crop = cv2.imread(str(out / "pets8_crops" / f"{track_id:06d}" / f"{frame:06d}.jpg"))
+    assert abs(crop.shape[1] - w) <= 2 and abs(crop.shape[0] - h) <= 2
+    x1, y1 = max(int(round(x)), 0), max(int(round(y)), 0)
+    patch = first[y1:y1 + crop.shape[0], x1:x1 + crop.shape[1]].astype(float)
+    assert np.abs(patch - crop).mean() < 6          # cut from the frame as read (JPEG noise only), no drawing
+
+    record = json.load(open(out / "pets8.run.json"))
+    assert record["json"].endswith("pets8.jsonl") and record["crops"].endswith("pets8_crops")
+    assert not list(out.glob("*.partial*"))
+
+    def last_frame(folder):
+        capture = cv2.VideoCapture(str(folder / "pets8.avi"))
+        frames = []
+        while True:
+            ok, image = capture.read()
+            if not ok:
+                return frames[-1]
+            frames.append(image)
+    assert np.abs(last_frame(out).astype(int) - last_frame(plain)).max() > 100   # the trails
+
+    # the same command again: complete with the same settings, skipped; --overwrite redoes the crops folder
+    again = track_here(pets_frames, tracking_weights, out, "--trails", "5", "--save-json", "--save-crops",
+                       "--crop-every", "3")
+    assert again.returncode == 0 and "skipped" in again.stdout
+    (out / "pets8_crops" / "stray.txt").write_text("from before")
+    redo = track_here(pets_frames, tracking_weights, out, "--save-json", "--save-crops", "--crop-every", "3",
+                      "--overwrite")
+    assert redo.returncode == 0, redo.stderr
+    assert sorted((out / "pets8_crops").rglob("*.jpg")) == crops and not (out / "pets8_crops" / "stray.txt").exists()
+
+
+@pytest.mark.parametrize("extra, fragment", [
+    (["--trails", "5", "--no-video"], "--trails draws on the video"),
+    (["--trails", "-1"], "--trails must be 0 or more"),
+    (["--save-crops", "--crop-every", "0"], "--crop-every must be at least 1"),
+])
+def test_export_options_bad_input(extra, fragment, pets_frames, tracking_weights, tmp_path):
+    assert_one_line_error(track_here(pets_frames, tracking_weights, tmp_path / "out", *extra), fragment)
+    assert not (tmp_path / "out").exists()
