@@ -32,6 +32,12 @@ def tracker_options(name: str) -> List[str]:
     return [p for p in params if p not in ("self", "frame_rate")]
 
 
+def tracker_defaults(name: str) -> Dict[str, object]:
+    """The default value of each keyword option of tracker ``name``."""
+    params = inspect.signature(_tracker_class(name).__init__).parameters
+    return {p: params[p].default for p in tracker_options(name)}
+
+
 def _tracker_class(name: str) -> type:
     try:
         return TRACKERS[name]

@@ -29,6 +29,7 @@ COMMANDS = {
     "detect": "detect",
     "demo": "demo",
     "random-model": "random_model",
+    "tune": "tune",
 }
 # what an interrupted command tells the user; a module's own ON_INTERRUPT says it for that command
 ON_INTERRUPT = "outputs written so far are kept"

@@ -30,16 +30,19 @@ def add_tracking_arguments(parser: argparse.ArgumentParser, weights_required: bo
                             "trained at, else 1088x608; faster: 864x480, 576x320); an ONNX model runs "
                             "at the size it was exported for")
     group.add_argument("--device", default="auto", help="auto (GPU if there is one), cpu, cuda or cuda:N")
-    group.add_argument("--tracker", choices=TRACKERS, default=DEFAULT_TRACKER,
+    group.add_argument("--tracker", choices=TRACKERS, default=None,
                        help=f"association: hybrid (ByteTrack-style two-stage matching with an appearance "
                             f"veto; see fairmot.trackers) or fairmot (the original's, bit for bit) (default "
                             f"{DEFAULT_TRACKER})")
     group.add_argument("--tracker-option", action="append", default=[], metavar="KEY=VALUE",
                        help="any keyword option of the tracker, e.g. min_hits=3 (repeat for more)")
+    group.add_argument("--tracker-config", metavar="FILE.json",
+                       help="the tracker and its options from a file written by 'fairmot tune'; options "
+                            "given on the command line beside it win")
     group.add_argument("--conf-thres", type=float, default=None,
                        help="detection score threshold of --tracker fairmot (default 0.4; 0.3 for "
                             "MOT15/MOT20-like scenes)")
-    group.add_argument("--track-buffer", type=int, default=30,
+    group.add_argument("--track-buffer", type=int, default=None,
                        help="frames (at 30 fps) a lost track is kept to be re-found (default 30)")
     group.add_argument("--byte", action="store_true",
                        help="BYTE association for --tracker fairmot: also match low-score detections "
@@ -83,25 +86,38 @@ def tracker_options(args) -> dict:
         parse_input_size(args.input_size)
     if args.conf_thres is not None and not 0.0 <= args.conf_thres < 1.0:
         raise UserError(f"--conf-thres must be in [0, 1), got {args.conf_thres}")
-    if args.track_buffer < 1:
+    if args.track_buffer is not None and args.track_buffer < 1:
         raise UserError(f"--track-buffer must be at least 1, got {args.track_buffer}")
     if not math.isfinite(args.min_box_area) or args.min_box_area < 0:
         raise UserError(f"--min-box-area must be 0 or more, got {args.min_box_area}")
     if not (math.isfinite(args.max_aspect_ratio) and args.max_aspect_ratio > 0):
         raise UserError(f"--max-aspect-ratio must be a positive number, got {args.max_aspect_ratio}")
-    options = {"track_buffer": args.track_buffer}
-    if args.tracker == "fairmot":
-        options.update(conf_thres=_detector_threshold(args), use_byte=args.byte)
+    config = {"tracker": None, "options": {}}
+    if getattr(args, "tracker_config", None):
+        from fairmot.tuning.config_file import read_tracker_config
+        config = read_tracker_config(args.tracker_config)
+        if args.tracker and args.tracker != config["tracker"]:
+            raise UserError(f"--tracker {args.tracker} and --tracker-config {args.tracker_config} (tracker "
+                            f"{config['tracker']}) disagree: give one of them")
+    tracker = args.tracker or config["tracker"] or DEFAULT_TRACKER
+    # the tracker's defaults, then the config file, then the flags given
+    options = {"track_buffer": 30, **config["options"]}
+    if args.track_buffer is not None:
+        options["track_buffer"] = args.track_buffer
+    if tracker == "fairmot":
+        if args.conf_thres is not None or "conf_thres" not in options:
+            options["conf_thres"] = _detector_threshold(args)
+        options["use_byte"] = args.byte or bool(options.get("use_byte", False))
     elif args.byte or args.conf_thres is not None:
         flag = "--byte" if args.byte else "--conf-thres"
-        raise UserError(f"{flag} is an option of --tracker fairmot; for --tracker {args.tracker} set its "
+        raise UserError(f"{flag} is an option of --tracker fairmot; for --tracker {tracker} set its "
                         "thresholds with --tracker-option (e.g. reid_new_track_thresh=0.5)")
     for item in args.tracker_option:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise UserError(f"--tracker-option {item!r}: write KEY=VALUE, e.g. min_hits=3")
         options[key.strip()] = _option_value(value)
-    options["tracker"] = args.tracker
+    options["tracker"] = tracker
     if args.camera_motion:
         options["camera_motion"] = True
     options["min_box_area"] = 0.0 if args.no_box_filter else args.min_box_area

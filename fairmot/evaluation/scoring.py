@@ -11,8 +11,9 @@ A sequence named ``MOT20-*`` gets MOT20's extra distractor class for HOTA; MOT15
 from __future__ import annotations
 
 import os
-from typing import Optional, Sequence, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
+import numpy as np
 import pandas as pd
 
 from fairmot.errors import UserError
@@ -37,25 +38,42 @@ def evaluate_folder(gt_root: str, results_dir: str, half: bool = False,
     if progress:
         from tqdm import tqdm
         names = tqdm(available, desc="evaluating", unit="seq", disable=None)
-    accumulators, hota = {}, {}
-    motmetrics_wanted = "clear" in metrics or "identity" in metrics
+    if not available:
+        raise UserError("nothing to summarize: no sequences were evaluated")
+    scored = {}
     for seq in names:
         seq_dir = os.path.join(gt_root, seq)
         gt = load_rows(os.path.join(seq_dir, "gt", "gt.txt"), "ground-truth")
         res = load_rows(os.path.join(results_dir, seq + ".txt"), "result")
-        length = sequence_length(seq_dir)
-        if motmetrics_wanted:
-            accumulators[seq] = evaluate_sequence(gt, res, name=seq, half=half, frames=frames, num_frames=length)
-        if "hota" in metrics:
-            hota[seq] = hota_sequence(hota_frames(gt, res, name=seq, num_frames=length, half=half, frames=frames,
-                                                  mot20=seq.upper().startswith("MOT20")))
-    if not available:
-        raise UserError("nothing to summarize: no sequences were evaluated")
+        scored[seq] = score_sequence(gt, res, seq, sequence_length(seq_dir), metrics, half=half, frames=frames)
+    return summary_table(scored)
+
+
+def score_sequence(gt: np.ndarray, res: np.ndarray, name: str, length: Optional[int],
+                   metrics: Sequence[str] = ALL_METRICS, half: bool = False,
+                   frames: Optional[Tuple[int, int]] = None) -> dict:
+    """One sequence's MOTChallenge rows scored: ``{"hota": HotaCounts, "events": motmetrics
+    accumulator}`` for the ``metrics`` groups asked for (see :func:`summary_table`)."""
+    out = {}
+    if "clear" in metrics or "identity" in metrics:
+        out["events"] = evaluate_sequence(gt, res, name=name, half=half, frames=frames, num_frames=length)
+    if "hota" in metrics:
+        out["hota"] = hota_sequence(hota_frames(gt, res, name=name, num_frames=length, half=half, frames=frames,
+                                                mot20=name.upper().startswith("MOT20")))
+    out["metrics"] = tuple(metrics)
+    return out
+
+
+def summary_table(scored: Dict[str, dict]) -> pd.DataFrame:
+    """The table of sequences scored by :func:`score_sequence`: one row each and OVERALL."""
+    metrics = next(iter(scored.values()))["metrics"]
     parts = []
+    hota = {seq: s["hota"] for seq, s in scored.items() if "hota" in s}
     if hota:
         rows = {seq: counts.summary() for seq, counts in hota.items()}
         rows[OVERALL] = combine(hota.values()).summary()
         parts.append(pd.DataFrame.from_dict(rows, orient="index")[list(HOTA_FIELDS)])
+    accumulators = {seq: s["events"] for seq, s in scored.items() if "events" in s}
     if accumulators:
         table = summarize(accumulators)
         wanted = [c for c in COLUMNS if any(c in METRIC_GROUPS[g] for g in metrics if g != "hota")]
