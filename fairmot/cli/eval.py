@@ -1,6 +1,7 @@
 """fairmot eval: score tracking results, or a model, against MOTChallenge ground truth."""
 import logging
 import os
+import sys
 
 from fairmot.errors import UserError
 from fairmot.inference.video_writer import VIDEO_FORMATS
@@ -157,14 +158,19 @@ def run(args):
         results_dir = args.results_dir
         sequences = sequences_with_results(gt_root, results_dir, args.sequences)  # before motmetrics loads
 
+    import time
+
     from fairmot.evaluation import report, scoring
     from fairmot.evaluation.model_eval import add_ap_column
-
+    started = time.perf_counter()
     summary = scoring.evaluate_folder(gt_root, results_dir, half=args.half, sequences=sequences,
                                       frames=frames, progress=True, metrics=metrics)
+    seconds = time.perf_counter() - started
     if aps is not None:
         summary = add_ap_column(summary, aps)
     print(report.format_table(summary), flush=True)
+    # beside the progress bar (stderr): stdout stays the table alone
+    print(f"scored {len(sequences)} sequence(s) ({', '.join(metrics)}) in {seconds:.1f} s", file=sys.stderr)
     if args.json:
         report.write_json(summary, args.json)
     if args.csv:

@@ -2,6 +2,7 @@
 import csv
 import json
 import os
+import re
 import shutil
 
 import motmetrics
@@ -110,6 +111,7 @@ def test_eval_as_a_user_runs_it(tmp_path):
     proc = run_fairmot("eval", gt_root, results)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == fairmot_eval(gt_root, results).stdout
+    assert re.search(r"scored 1 sequence\(s\) \(hota, clear, identity\) in \d+\.\d s", proc.stderr)
     assert_one_line_error(run_fairmot("eval", gt_root, tmp_path / "nope"), "nope", "not found")
 
 
