@@ -154,3 +154,27 @@ def test_a_tracker_flag_that_contradicts_the_config_file(tmp_path):
     with pytest.raises(UserError, match="disagree"):
         tracker_options(build_parser().parse_args(["track", "x.mp4", "--weights", "w", "--tracker", "fairmot",
                                                    "--tracker-config", str(path)]))
+
+
+def test_network_detections_are_cached_and_reused(pets_sequence, tracking_weights, tmp_path):
+    from fairmot.inference.torch_detector import Detector
+    from fairmot.tuning.detections import NETWORK_SCORE_FLOOR, cache_key, from_network
+    seq_dir = str(pets_sequence / "PETS8")
+    detector = Detector(str(tracking_weights), input_size="160x96", device="cpu")
+    key = cache_key("digest", detector.input_size, seq_dir)
+    first = from_network(seq_dir, detector, str(tmp_path / "cache"), key, progress=False)
+    assert detector.conf_thres == NETWORK_SCORE_FLOOR
+    assert len(first.frames) == 8 and first.first_frame == 1 and first.has_embeddings
+    assert (tmp_path / "cache" / f"PETS8-{key}.npz").is_file()
+
+    class NoNetwork:
+        def __call__(self, frame):
+            raise AssertionError("the cache should have been read")
+    again = from_network(seq_dir, NoNetwork(), str(tmp_path / "cache"), key, progress=False)
+    for (a, ea), (b, eb) in zip(first.frames, again.frames):
+        np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(ea, eb)
+    # trials on them run the tracker with the embeddings
+    table = score_configuration([again], "hybrid", {})
+    assert set(table.index) == {"PETS8", "OVERALL"}
+    assert cache_key("other", detector.input_size, seq_dir) != key
