@@ -6,9 +6,10 @@ from .hybrid_tracker import HybridTrack, HybridTracker
 from .jde_tracker import JDETracker
 from .kalman_filter import CHI2INV95, KalmanFilter, KalmanFilterXYWH
 from .output_filter import filter_tracks
+from .per_class import ClassTrack, PerClassTracker
 from .registry import DEFAULT_TRACKER, create_tracker, list_trackers, tracker_defaults, tracker_options
 from .track import Track, TrackState
 
 __all__ = ["JDETracker", "HybridTracker", "HybridTrack", "KalmanFilter", "KalmanFilterXYWH", "CHI2INV95", "Track",
            "TrackState", "filter_tracks", "create_tracker", "list_trackers", "tracker_options", "tracker_defaults",
-           "DEFAULT_TRACKER"]
+           "PerClassTracker", "ClassTrack", "DEFAULT_TRACKER"]
