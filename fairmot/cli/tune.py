@@ -6,7 +6,7 @@ from fairmot.errors import UserError
 
 from .common import BACKENDS, DEFAULT_TRACKER, TRACKERS
 
-ON_INTERRUPT = "the best configuration of the trials finished is written"
+ON_INTERRUPT = "the best configuration of the trials finished, if any, is written (cached detections are kept)"
 METRIC_CHOICES = ("HOTA", "MOTA", "IDF1")
 
 
