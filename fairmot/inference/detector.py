@@ -48,6 +48,9 @@ class BaseDetector:
     input_size: Tuple[int, int]
     conf_thres: float
     heads: Dict[str, int]
+    # whether the tracking loop should read and letterbox the next frame in a thread meanwhile
+    # (fairmot.inference.prefetch): a backend whose threads spin while idle says no
+    read_ahead: bool = True
 
     def __init__(self, input_size, conf_thres: float = 0.4):
         self.input_size = parse_input_size(input_size)

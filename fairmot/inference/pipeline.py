@@ -178,9 +178,10 @@ def track_source(source: FrameSource, detector: BaseDetector, tracker,
     set to the tracker's lowest (see :func:`detection_threshold`).
 
     The run ends with the source, after ``max_frames`` frames, or after ``duration`` seconds of the
-    source (wall-clock time for a live one). With ``prefetch`` a file source is read and letterboxed
-    one frame ahead in a thread (:class:`~fairmot.inference.prefetch.PrefetchReader`) while the
-    network runs; "decode" is then the time spent waiting for it. Frames a live source missed in an outage
+    source (wall-clock time for a live one). With ``prefetch`` (and a detector whose ``read_ahead``
+    says it gains from it) a file source is read and letterboxed one frame ahead in a thread
+    (:class:`~fairmot.inference.prefetch.PrefetchReader`) while the network runs; "decode" is then
+    the time spent waiting for it. Frames a live source missed in an outage
     (``source.pop_missed()``) step the tracker forward with no detections, as missed frames.
     On Ctrl-C, SIGTERM or SIGHUP raises :class:`TrackingInterrupted` carrying the summary so
     far; the frame being processed is finished first, so that every output holds the same frames
@@ -191,7 +192,8 @@ def track_source(source: FrameSource, detector: BaseDetector, tracker,
     summary.live = bool(getattr(source, "live", False))
     summary.realtime = hasattr(source, "dropped")
     reader = None
-    if prefetch and not summary.live and not summary.realtime and hasattr(detector, "prepare"):
+    if (prefetch and getattr(detector, "read_ahead", False) and hasattr(detector, "prepare")
+            and not summary.live and not summary.realtime):
         # a live or real-time source has a reader thread of its own
         source = reader = PrefetchReader(source, detector.prepare)
     seconds = summary.seconds

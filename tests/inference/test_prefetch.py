@@ -99,3 +99,17 @@ def test_tracking_results_do_not_depend_on_read_ahead(pets_frames, detector, tmp
                                results, progress=False, prefetch=False)
     assert with_prefetch.frames == without.frames == 8
     np.testing.assert_array_equal(load_mot_rows(with_prefetch.result_path), load_mot_rows(str(path)))
+
+
+def test_a_detector_that_says_no_is_not_read_ahead(pets_frames, detector, monkeypatch):
+    import fairmot.inference.pipeline as pipeline
+    from fairmot.inference.onnx_detector import OnnxDetector
+    assert OnnxDetector.read_ahead is False and Detector.read_ahead is True
+
+    def no_reader(*args, **kwargs):
+        raise AssertionError("read ahead although the detector said no")
+    monkeypatch.setattr(pipeline, "PrefetchReader", no_reader)
+    monkeypatch.setattr(detector, "read_ahead", False)
+    summary = track_source(open_source(pets_frames, fps=10), detector, create_tracker(DEFAULT_TRACKER, 10),
+                           progress=False)
+    assert summary.frames == 8
