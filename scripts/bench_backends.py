@@ -34,14 +34,15 @@ DEFAULT_CONFIGS = ["dla_34@1088x608", "dla_34@864x480", "dla_34@576x320", "resdc
 
 # run in a process of its own: load one model with one backend, detect on three frames, print the peak RSS
 _RSS_CHILD = """
-import resource, sys, cv2
+import sys, cv2
 from fairmot.cli.common import make_detector
 path, backend, width, height, image = sys.argv[1:6]
 detector = make_detector(path, backend, (int(width), int(height)), "cpu", 0.4)
 frame = cv2.imread(image)
 for _ in range(3):
     detector(frame)
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+# VmHWM: this process's own peak (ru_maxrss would carry the parent's peak over the exec)
+print(next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM")) / 1024)
 """
 
 
