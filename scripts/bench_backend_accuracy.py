@@ -81,7 +81,8 @@ def main(argv=None):
         got = rows[backend]
         same = (len(got) == len(reference) and np.array_equal(got[:, :2], reference[:, :2]))
         if same:
-            versus = f"same {len(got)} rows (frame, id); boxes within {np.abs(got[:, 2:6] - reference[:, 2:6]).max():.3f} px"
+            largest = np.abs(got[:, 2:6] - reference[:, 2:6]).max()
+            versus = f"same {len(got)} rows (frame, id); boxes within {largest:.3f} px"
         else:
             keys = {tuple(r) for r in reference[:, :2].astype(int)}
             common = sum(tuple(r) in keys for r in got[:, :2].astype(int))
