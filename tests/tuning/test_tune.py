@@ -1,6 +1,6 @@
 """fairmot tune: the search finds a known optimum, the CLI writes what track reads, bad input is one line."""
-import builtins
 import json
+import sys
 
 import numpy as np
 import pytest
@@ -124,13 +124,7 @@ def test_cli_bad_input_is_one_line(synthetic_root, tmp_path, monkeypatch):
     assert_one_line_error(run_main("tune", synthetic_root, "--output", out), "already exists", command="tune")
     assert out.read_text() == "{}"
 
-    real_import = builtins.__import__
-
-    def no_optuna(name, *a, **kw):
-        if name == "optuna" or name.startswith("optuna."):
-            raise ImportError(name)
-        return real_import(name, *a, **kw)
-    monkeypatch.setattr(builtins, "__import__", no_optuna)
+    monkeypatch.setitem(sys.modules, "optuna", None)  # as if it were not installed
     assert_one_line_error(run_main("tune", synthetic_root, "--output", tmp_path / "n.json"),
                           "optuna is not installed: pip install 'fairmot[tune]'", command="tune")
 
