@@ -38,8 +38,7 @@ def quantize_onnx_int8(fp32_path: str, path: str, blobs: List[np.ndarray]) -> No
     with its convolutions in int8, calibrated on ``blobs`` ((1, 3, H, W) network inputs, see
     :func:`fairmot.export.calibration.calibration_blobs`). The metadata is kept, with
     ``precision`` int8. Written as a whole: a failure leaves nothing at ``path``."""
-    onnx = import_onnx_packages("onnx")
-    import_onnx_packages("onnxruntime")
+    onnx, _ = import_onnx_packages("onnx", "onnxruntime")
     from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
     from onnxruntime.quantization.shape_inference import quant_pre_process
 

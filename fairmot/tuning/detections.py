@@ -17,6 +17,7 @@ import numpy as np
 
 from fairmot.datasets.mot_format import read_seqinfo
 from fairmot.errors import UserError
+from fairmot.evaluation.boxes import tlwh_to_xyxy
 
 # the lowest detection score cached from a network: no tracker configuration keeps less
 NETWORK_SCORE_FLOOR = 0.05
@@ -58,12 +59,11 @@ def from_det_file(seq_dir: str, filename: str = "det.txt") -> SequenceDetections
         raise UserError(f"malformed detection file: {err}") from None
     gt, frame_rate, length = _sequence_info(seq_dir)
     last = int(max(rows[:, 0].max() if len(rows) else 0, gt[:, 0].max() if len(gt) else 0, length or 0))
-    by_frame = split_by_frame(rows)
-    frames = []
-    for index in range(1, last + 1):
-        d = by_frame.get(index, np.zeros((0, 7)))
-        boxes = np.concatenate([d[:, 2:4], d[:, 2:4] + d[:, 4:6], d[:, 6:7]], axis=1).astype(np.float64)
-        frames.append((boxes, None))
+    # frame, then x1, y1, x2, y2, score: converted once, then split by frame
+    boxes = np.concatenate([rows[:, :1], tlwh_to_xyxy(rows[:, 2:6]), rows[:, 6:7]], axis=1)
+    by_frame = split_by_frame(boxes)
+    empty = np.zeros((0, 5))
+    frames = [(by_frame[index][:, 1:] if index in by_frame else empty, None) for index in range(1, last + 1)]
     return SequenceDetections(os.path.basename(os.path.normpath(seq_dir)), frame_rate, 1, frames, gt, length)
 
 
