@@ -6,9 +6,12 @@ Ground truth comes in two row styles:
   mark 0 are left out, as the original did.
 - ``mot16`` (MOT16/17/20): ``frame,id,x,y,w,h,mark,class,visibility`` (9 columns); only rows
   with mark != 0 and class 1 (pedestrian) are kept, optionally only above a visibility.
+  ``classes`` (MOT17's numbers, e.g. 1, 3, 4, 5) keeps other classes too, each as its own JDE
+  class in the order given: rows of class 1 as above, rows of any other class whatever their
+  mark (MOT17 annotates its cars, bicycles and motorbikes with identities but marks them all 0).
 
-Identity ids are renumbered 1, 2, ... across all converted sequences (ordered by sequence,
-then original id). Boxes whose centre lies outside the image are left out (counted).
+Identity ids are renumbered 1, 2, ... within each class across all converted sequences (ordered
+by sequence, then original id). Boxes whose centre lies outside the image are left out (counted).
 """
 import os
 from dataclasses import dataclass
@@ -18,6 +21,7 @@ from tqdm import tqdm
 
 from fairmot.errors import UserError
 
+from .classes import MOT17_CLASSES, ClassTable
 from .jde import tlwh_to_label_rows
 from .jde_writer import ConversionSummary, JdeWriter
 from .mot_format import GT_FORMATS, load_mot_rows, read_seqinfo, split_by_frame
@@ -45,12 +49,24 @@ def detect_gt_format(gt_path):
     return "mot15"
 
 
-def keep_rows(rows, gt_format, min_visibility=0.0):
-    """Boolean mask of the ground-truth rows that are pedestrians to train on."""
-    keep = rows[:, 6] != 0
-    if gt_format == "mot16":
-        keep &= (rows[:, 7] == PEDESTRIAN) & (rows[:, 8] >= min_visibility)
-    return keep
+def keep_rows(rows, gt_format, min_visibility=0.0, classes=(PEDESTRIAN,)):
+    """Boolean mask of the ground-truth rows to train on: marked pedestrians, and with
+    ``classes`` (MOT16-style rows only) every row of the other classes listed."""
+    if gt_format != "mot16":
+        return rows[:, 6] != 0
+    pedestrians = (rows[:, 6] != 0) & (rows[:, 7] == PEDESTRIAN) if PEDESTRIAN in classes else False
+    others = np.isin(rows[:, 7], [c for c in classes if c != PEDESTRIAN])
+    return (pedestrians | others) & (rows[:, 8] >= min_visibility)
+
+
+def mot_class_table(classes):
+    """The ClassTable of MOT17 class numbers ``classes``; UserError for an unknown number."""
+    classes = [int(c) for c in classes]
+    unknown = [c for c in classes if c not in MOT17_CLASSES]
+    if unknown or len(set(classes)) != len(classes):
+        raise UserError(f"--classes {','.join(map(str, classes))}: MOT17's classes are numbers 1-13, each once "
+                        "(1 pedestrian, 3 car, 4 bicycle, 5 motorbike, ...)")
+    return ClassTable(tuple(MOT17_CLASSES[c] for c in classes), tuple(classes))
 
 
 def load_gt_rows(seq_dir):
@@ -109,7 +125,7 @@ def _gt_path(seq_dir):
     return path
 
 
-def _load_sequence(seq_dir, gt_format, min_visibility, summary):
+def _load_sequence(seq_dir, gt_format, min_visibility, summary, classes=(PEDESTRIAN,)):
     try:
         info = read_seqinfo(seq_dir)
     except (FileNotFoundError, ValueError) as err:
@@ -118,9 +134,17 @@ def _load_sequence(seq_dir, gt_format, min_visibility, summary):
     if info["width"] <= 0 or info["height"] <= 0:
         raise UserError(f"{seq_dir}/seqinfo.ini lacks imWidth/imHeight")
     fmt = detect_gt_format(_gt_path(seq_dir)) if gt_format == "auto" else gt_format
-    keep = keep_rows(rows, fmt, min_visibility)
-    summary.drop("not pedestrian (mark 0 or class != 1)" if fmt == "mot16" else "mark 0",
-                 (~keep).sum())
+    if fmt != "mot16" and tuple(classes) != (PEDESTRIAN,):
+        raise UserError(f"{_gt_path(seq_dir)} has MOT15-style rows (no classes): --classes needs MOT16/17/20 "
+                        "ground truth")
+    keep = keep_rows(rows, fmt, min_visibility, classes)
+    if fmt != "mot16":
+        reason = "mark 0"
+    elif tuple(classes) == (PEDESTRIAN,):
+        reason = "not pedestrian (mark 0 or class != 1)"
+    else:
+        reason = f"not of classes {','.join(map(str, classes))} (or a pedestrian with mark 0)"
+    summary.drop(reason, (~keep).sum())
     return info, rows[keep]
 
 
@@ -137,13 +161,15 @@ def _check_frames(part, info):
 
 
 def convert_mot(parts, out_dir, name, gt_format="auto", min_visibility=0.0, labels_only=False,
-                copy_images=False, progress=True):
+                copy_images=False, progress=True, classes=(PEDESTRIAN,)):
     """Write JDE labels for ``parts`` (see :func:`plan_parts`) into ``out_dir``.
 
     Images are linked as ``images/<seq>/<imDir>``; list files ``<name>.<split>`` and data.json
-    are written unless ``labels_only`` (for ground truth without frames). Returns a
+    are written unless ``labels_only`` (for ground truth without frames). ``classes``: MOT17
+    class numbers to keep, label class i for the i-th (see the module docstring). Returns a
     :class:`ConversionSummary`.
     """
+    table = mot_class_table(classes)
     if gt_format not in GT_FORMATS:
         raise UserError(f"unknown ground-truth format {gt_format!r}: use one of {GT_FORMATS}")
     seq_dirs = list(dict.fromkeys(p.seq_dir for p in parts))
@@ -151,7 +177,8 @@ def convert_mot(parts, out_dir, name, gt_format="auto", min_visibility=0.0, labe
     if len(set(seq_names)) != len(seq_names):
         raise UserError(f"two sequences share a folder name ({seq_names}): convert them apart")
     summary = ConversionSummary(name)
-    sequences = {d: _load_sequence(d, gt_format, min_visibility, summary) for d in seq_dirs}
+    sequences = {d: _load_sequence(d, gt_format, min_visibility, summary, table.numbers) for d in seq_dirs}
+    class_of = {number: index for index, number in enumerate(table.numbers)}
 
     # rows outside every part's frames are not converted; identities count only kept rows
     in_parts = {}
@@ -162,11 +189,19 @@ def convert_mot(parts, out_dir, name, gt_format="auto", min_visibility=0.0, labe
                 mask |= (rows[:, 0] >= p.first) & (rows[:, 0] <= p.last)
         summary.drop("outside the chosen frames", (~mask).sum())
         in_parts[d] = rows[mask]
-    new_ids = {}
+    new_ids, per_class = {}, {}
     for d in seq_dirs:
-        for old in np.unique(in_parts[d][:, 1]).astype(np.int64):
-            new_ids[d, int(old)] = len(new_ids) + 1
+        rows = in_parts[d]
+        # MOT15-style rows have no class column: all of them are class 0
+        cls = (np.array([class_of[int(c)] for c in rows[:, 7]], np.int64) if len(table) > 1
+               else np.zeros(len(rows), np.int64))
+        in_parts[d] = np.c_[rows, cls]
+        for c in range(len(table)):
+            for old in np.unique(rows[cls == c, 1]).astype(np.int64):
+                per_class[c] = per_class.get(c, 0) + 1
+                new_ids[d, c, int(old)] = per_class[c]
     summary.identities = len(new_ids)
+    summary.identities_per_class = {table.names[c]: per_class.get(c, 0) for c in range(len(table))}
 
     if not labels_only:
         for part in parts:
@@ -192,16 +227,18 @@ def convert_mot(parts, out_dir, name, gt_format="auto", min_visibility=0.0, labe
                     if rel in written:
                         continue
                     written.add(rel)
-                    frame_rows = by_frame.get(frame, np.zeros((0, 10)))
-                    ids = [new_ids[d, int(i)] for i in frame_rows[:, 1]]
+                    frame_rows = by_frame.get(frame, np.zeros((0, 11)))
+                    cls = frame_rows[:, 10].astype(np.int64)
+                    ids = [new_ids[d, c, int(i)] for c, i in zip(cls, frame_rows[:, 1])]
                     labels, kept = tlwh_to_label_rows(frame_rows[:, 2:6], ids,
-                                                      info["width"], info["height"])
+                                                      info["width"], info["height"], cls=cls)
                     summary.drop("centre outside the image", (~kept).sum())
                     summary.boxes_kept += len(labels)
                     writer.write_labels(rel, labels)
         bar.close()
         if not labels_only:
-            writer.write_splits(summary, split_images)
+            writer.write_splits(summary, split_images, table)
         else:
+            summary.classes = table
             summary.images = {split: len(v) for split, v in split_images.items()}
         return summary

@@ -5,7 +5,9 @@
   ``labels_with_ids`` and the extension by ``.txt``. Each line is
   ``class id xc/W yc/H w/W h/H`` (normalised centre and size); ``id`` -1 means "no identity"
   (detection-only data). An image without objects has an empty label file.
-- A *data config* is JSON: ``{"root": ..., "train": {name: list_file}, "test": {name: list_file}}``.
+- A *data config* is JSON: ``{"root": ..., "train": {name: list_file}, "test": {name: list_file},
+  "classes": {name: {"names": [...], "numbers": [...]}}}``; a dataset without a ``classes`` entry
+  has FairMOT's one class, person (:mod:`fairmot.datasets.classes`).
   Relative list files and a relative root are resolved against the folder of the JSON file
   (then, for configs written for the original code, against the current directory).
 """
@@ -109,6 +111,11 @@ class DataConfig:
     root: str
     train: dict = field(default_factory=dict)
     test: dict = field(default_factory=dict)
+    classes: dict = field(default_factory=dict)   # dataset name -> ClassTable (absent: person only)
+
+    def class_table(self, name):
+        from .classes import ClassTable
+        return self.classes.get(name) or ClassTable.single()
 
 
 def _resolve(path, base_dir):
@@ -145,14 +152,25 @@ def load_data_config(json_path):
         if not isinstance(entries, dict):
             raise UserError(f"{json_path}: '{split}' must map dataset names to list files")
         splits[split] = {name: _resolve(p, base) for name, p in entries.items()}
-    return DataConfig(root=root, **splits)
+    from .classes import ClassTable
+    classes = raw.get("classes", {})
+    if not isinstance(classes, dict):
+        raise UserError(f"{json_path}: 'classes' must map dataset names to {{'names': [...], 'numbers': [...]}}")
+    tables = {}
+    for name, record in classes.items():
+        try:
+            tables[name] = ClassTable.from_record(record)
+        except UserError as err:
+            raise UserError(f"{json_path}: dataset {name!r}: {err}") from None
+    return DataConfig(root=root, classes=tables, **splits)
 
 
-def update_data_config(json_path, root, train=None, test=None):
+def update_data_config(json_path, root, train=None, test=None, classes=None):
     """Write ``json_path``, keeping entries already there for other dataset names.
 
     ``train``/``test`` map dataset name -> list file (relative to the JSON's folder is best:
-    the folder then moves as a whole). An existing config with a different root is an error,
+    the folder then moves as a whole). ``classes``: dataset name -> ClassTable, for datasets of
+    other classes than person alone. An existing config with a different root is an error,
     since its list files would be read against the wrong root.
     """
     config = {"root": root, "train": {}, "test": {}}
@@ -164,14 +182,19 @@ def update_data_config(json_path, root, train=None, test=None):
                             f"{root!r}: write to another folder or remove that file")
         config["train"].update(old.get("train", {}))
         config["test"].update(old.get("test", {}))
+        if old.get("classes"):
+            config["classes"] = dict(old["classes"])
     config["train"].update(train or {})
     config["test"].update(test or {})
+    if classes:
+        config.setdefault("classes", {}).update({name: table.record() for name, table in classes.items()})
     atomic_write_text(json_path, json.dumps(config, indent=2) + "\n")
     return config
 
 
 def tlwh_to_label_rows(tlwh, ids, width, height, cls=0):
-    """Pixel boxes (x, y, w, h) -> label rows ``class id xc yc w h`` normalised by the image size.
+    """Pixel boxes (x, y, w, h) -> label rows ``class id xc yc w h`` normalised by the image size;
+    ``cls``: the class index of all boxes, or one per box.
 
     Returns ``(rows, kept)``: boxes whose centre lies outside the image or whose size is not
     positive cannot be label lines (no heatmap cell to put them on) and are left out; ``kept``
@@ -183,6 +206,7 @@ def tlwh_to_label_rows(tlwh, ids, width, height, cls=0):
     yc = (tlwh[:, 1] + tlwh[:, 3] / 2) / height
     w, h = tlwh[:, 2] / width, tlwh[:, 3] / height
     kept = (xc >= 0) & (xc <= 1) & (yc >= 0) & (yc <= 1) & (w > 0) & (h > 0)
-    rows = np.stack([np.full(len(tlwh), cls, dtype=np.float64),
+    classes = np.broadcast_to(np.asarray(cls, dtype=np.float64), (len(tlwh),))  # one class or one per box
+    rows = np.stack([classes,
                      np.asarray(ids, dtype=np.float64).reshape(-1), xc, yc, w, h], axis=1)
     return rows[kept], kept

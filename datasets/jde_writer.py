@@ -139,22 +139,26 @@ class JdeWriter:
             f.write("".join(self.list_entry(r) + "\n" for r in rel_images))
         return file_name
 
-    def update_config(self, train=None, test=None):
-        """Add ``{name: list_file}`` entries to ``<out_dir>/data.json`` (root = that folder)."""
+    def update_config(self, train=None, test=None, classes=None):
+        """Add ``{name: list_file}`` entries to ``<out_dir>/data.json`` (root = that folder), and
+        ``classes`` ({name: ClassTable}) for datasets of other classes than person alone."""
         path = os.path.join(self.out_dir, CONFIG_NAME)
-        update_data_config(path, ".", train=train, test=test)
+        update_data_config(path, ".", train=train, test=test, classes=classes)
         return path
 
-    def write_splits(self, summary, split_images):
+    def write_splits(self, summary, split_images, classes=None):
         """Write ``<name>.<split>`` list files for {split: [rel image, ...]} and register them in
-        data.json: split ``train`` under "train", any other split under "test"."""
+        data.json: split ``train`` under "train", any other split under "test"; ``classes``: the
+        dataset's ClassTable when it is not person alone."""
         train, test = {}, {}
         for split, rel_images in split_images.items():
             list_file = self.write_list(f"{summary.name}.{split}", rel_images)
             summary.images[split] = len(rel_images)
             summary.list_files[split] = list_file
             (train if split == "train" else test)[summary.name] = list_file
-        self.update_config(train=train, test=test)
+        is_person_only = classes is None or classes.names == ("person",)
+        self.update_config(train=train, test=test, classes=None if is_person_only else {summary.name: classes})
+        summary.classes = classes
         return summary
 
 
@@ -168,6 +172,8 @@ class ConversionSummary:
     boxes_kept: int = 0
     identities: int = 0
     dropped: dict = field(default_factory=dict)
+    classes: object = None                          # ClassTable of a multi-class dataset
+    identities_per_class: dict = field(default_factory=dict)  # class name -> identities
 
     def drop(self, reason, count):
         if count:
@@ -176,5 +182,9 @@ class ConversionSummary:
     def describe(self):
         images = ", ".join(f"{n} {split}" for split, n in self.images.items()) or "no"
         dropped = ", ".join(f"{n} {why}" for why, n in self.dropped.items()) or "none"
+        per_class = ""
+        if self.classes is not None and len(self.classes) > 1:
+            per_class = " (classes: " + ", ".join(
+                f"{name} {self.identities_per_class.get(name, 0)}" for name in self.classes.names) + ")"
         return (f"{self.name}: {images} images, {self.boxes_kept} boxes, "
-                f"{self.identities} identities; left out: {dropped}")
+                f"{self.identities} identities{per_class}; left out: {dropped}")

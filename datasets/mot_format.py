@@ -116,10 +116,11 @@ def split_by_frame(rows):
     return {int(frames[s]): rows[s:e] for s, e in zip(starts, ends)}
 
 
-def format_result_row(frame, track_id, tlwh, score):
-    """One MOTChallenge result line: ``frame,id,x,y,w,h,score,-1,-1,-1``."""
+def format_result_row(frame, track_id, tlwh, score, cls=-1):
+    """One MOTChallenge result line: ``frame,id,x,y,w,h,score,class,-1,-1``; class -1 for a
+    one-class run (as MOTChallenge results), else the class number (MOT17 / VisDrone column 8)."""
     x, y, w, h = tlwh
-    return f"{int(frame)},{int(track_id)},{x:.2f},{y:.2f},{w:.2f},{h:.2f},{score:.4f},-1,-1,-1\n"
+    return f"{int(frame)},{int(track_id)},{x:.2f},{y:.2f},{w:.2f},{h:.2f},{score:.4f},{int(cls)},-1,-1\n"
 
 
 class MotResultWriter:
@@ -136,9 +137,10 @@ class MotResultWriter:
         self._good = 0  # bytes of whole frames on disk
 
     def write_frame(self, frame, tracks):
-        """``tracks``: iterable of (track_id, tlwh, score). A failed write (a full disk) leaves the
-        file holding exactly the frames written before it, then raises the OSError."""
-        text = "".join(format_result_row(frame, tid, tlwh, s) for tid, tlwh, s in tracks)
+        """``tracks``: iterable of (track_id, tlwh, score) or (track_id, tlwh, score, class number).
+        A failed write (a full disk) leaves the file holding exactly the frames written before
+        it, then raises the OSError."""
+        text = "".join(format_result_row(frame, *track) for track in tracks)
         try:
             self._file.write(text)
             self._file.flush()

@@ -66,7 +66,7 @@ def build_targets(boxes, ids, output_size, max_objs=MAX_OBJECTS, ltrb=True, clas
     Returns a dict of numpy arrays: ``hm`` (num_classes, H, W) float32, ``wh`` (max_objs, 4
     if ltrb else 2) float32, ``reg`` (max_objs, 2) float32, ``ind`` (max_objs,) int64 (flat
     index y * W + x of the centre cell), ``reg_mask`` (max_objs,) uint8, ``ids`` (max_objs,)
-    int64 with -1 in unused slots.
+    int64 with -1 in unused slots, ``cls`` (max_objs,) int64 class index (0 in unused slots).
     """
     out_w, out_h = output_size
     boxes = np.asarray(boxes, dtype=np.float32).reshape(-1, 4)
@@ -78,6 +78,7 @@ def build_targets(boxes, ids, output_size, max_objs=MAX_OBJECTS, ltrb=True, clas
     ind = np.zeros(max_objs, dtype=np.int64)
     reg_mask = np.zeros(max_objs, dtype=np.uint8)
     out_ids = np.full(max_objs, -1, dtype=np.int64)
+    out_cls = np.zeros(max_objs, dtype=np.int64)
 
     scale = np.array([out_w, out_h, out_w, out_h], dtype=np.float32)
     k = 0
@@ -102,5 +103,6 @@ def build_targets(boxes, ids, output_size, max_objs=MAX_OBJECTS, ltrb=True, clas
         reg[k] = ct - ct_int
         reg_mask[k] = 1
         out_ids[k] = track_id
+        out_cls[k] = cls
         k += 1
-    return {"hm": hm, "wh": wh, "reg": reg, "ind": ind, "reg_mask": reg_mask, "ids": out_ids}
+    return {"hm": hm, "wh": wh, "reg": reg, "ind": ind, "reg_mask": reg_mask, "ids": out_ids, "cls": out_cls}

@@ -4,6 +4,7 @@ The output folder gets ``images/`` (links to the original images, never copies u
 ``labels_with_ids/``, list files ``<name>.train`` / ``<name>.val`` and a ``data.json`` that
 training reads. Converting several datasets into one folder adds them all to its data.json.
 """
+from fairmot.datasets.classes import parse_name_list
 from fairmot.utils.parsing import parse_frame_range
 
 ON_INTERRUPT = "the unfinished conversion was removed; earlier datasets in --out are unchanged"
@@ -28,6 +29,9 @@ def add_parser(subparsers):
     mot.add_argument("--val-frames", metavar="A-B", help="frames listed for validation")
     mot.add_argument("--half", action="store_true", help="first half of each sequence to "
                      "<name>.train, second half to <name>.val")
+    mot.add_argument("--classes", default="1", metavar="LIST",
+                     help="MOT16/17/20: MOT17 class numbers to keep, each its own class in this order, e.g. "
+                          "1,3,4,5 (pedestrian, car, bicycle, motorbike; default 1: pedestrians)")
     mot.add_argument("--min-visibility", type=float, default=0.0,
                      help="MOT16/17/20: leave out boxes less visible than this (default 0)")
     mot.add_argument("--labels-only", action="store_true",
@@ -39,10 +43,12 @@ def add_parser(subparsers):
     crowd.add_argument("--images", required=True, help="folder with <ID>.jpg")
     crowd.add_argument("--name", default="crowdhuman", help="dataset name (default crowdhuman)")
 
-    coco = kinds.add_parser("coco", help="COCO-format annotations, one category, no identities")
+    coco = kinds.add_parser("coco", help="COCO-format annotations, one or more categories, no identities")
     coco.add_argument("annotations", help="COCO annotation JSON")
     coco.add_argument("--images", required=True, help="folder with the images' file_name")
-    coco.add_argument("--category", default="person", help="category name (default person)")
+    coco.add_argument("--categories", "--category", dest="categories", default="person", metavar="LIST",
+                      help="categories to keep, comma-separated names or COCO ids, each its own class in this "
+                           "order, e.g. person,car,bicycle (default person)")
     coco.add_argument("--name", default="coco", help="dataset name (default coco)")
 
     for sub in (mot, crowd, coco):
@@ -51,6 +57,14 @@ def add_parser(subparsers):
         sub.add_argument("--copy-images", action="store_true",
                          help="copy images instead of linking them")
     return parser
+
+
+def _class_numbers(text):
+    from fairmot.errors import UserError
+    try:
+        return tuple(int(v) for v in parse_name_list(text))
+    except ValueError:
+        raise UserError(f"--classes {text!r}: expected MOT17 class numbers, e.g. 1,3,4,5") from None
 
 
 def run(args):
@@ -65,13 +79,13 @@ def run(args):
                            half=args.half)
         summary = convert_mot(parts, args.out, args.name, gt_format=args.gt_format,
                               min_visibility=args.min_visibility, labels_only=args.labels_only,
-                              copy_images=args.copy_images)
+                              copy_images=args.copy_images, classes=_class_numbers(args.classes))
     elif args.kind == "crowdhuman":
         summary = convert_crowdhuman(args.odgt, args.images, args.out, args.name,
                                      copy_images=args.copy_images)
     else:
         summary = convert_coco(args.annotations, args.images, args.out, args.name,
-                               category=args.category, copy_images=args.copy_images)
+                               categories=parse_name_list(args.categories), copy_images=args.copy_images)
     print(summary.describe())
     for split, list_file in summary.list_files.items():
         print(f"  {split}: {list_file}")

@@ -118,7 +118,7 @@ def test_mixed_conversions_train_together(tmp_path, capsys):
     ds = JointDataset.from_config(str(tmp_path / "data.json"), img_size=(320, 192),
                                   progress=False)
     assert len(ds) == 61 + 40
-    assert ds.tid_num == {"coco": 0, "pets": 6} and ds.nID == 6  # 5 people in frames 1-40: ids 1..5
+    assert ds.tid_num == {"coco": [0], "pets": [6]} and ds.nID == 6  # 5 people in frames 1-40: ids 1..5
     item = ds[61]
     assert item["reg_mask"].sum() > 0 and (item["ids"][item["reg_mask"] == 1] >= 1).all()
     assert (ds[0]["ids"] == -1).all() and ds[0]["reg_mask"].sum() > 0

@@ -50,12 +50,12 @@ def test_identity_ids_are_offset_per_dataset(two_datasets):
     root, paths = two_datasets
     ds = JointDataset({"det": paths["det"], "ident": paths["ident"]}, str(root), img_size=SIZE,
                       progress=False)
-    assert ds.tid_num == {"det": 0, "ident": 4} and ds.nID == 4
-    assert ds.tid_start_index == {"det": 0, "ident": 0}
+    assert ds.tid_num == {"det": [0], "ident": [4]} and ds.nID == 4
+    assert ds.tid_start_index == {"det": [0], "ident": [0]}
     # two identity sets: the second one's ids start after the first one's
     ds2 = JointDataset({"a": paths["ident"], "det": paths["det"], "b": paths["ident"]},
                        str(root), img_size=SIZE, progress=False)
-    assert ds2.tid_start_index == {"a": 0, "det": 4, "b": 4} and ds2.nID == 8
+    assert ds2.tid_start_index == {"a": [0], "det": [4], "b": [4]} and ds2.nID == 8
     assert ds2[0]["ids"][:2].tolist() == [0, 3]
     assert ds2[4]["ids"][:3].tolist() == [-1, -1, -1]  # detection-only: no identity,
     assert ds2[4]["reg_mask"].sum() == 2               # but boxes for the detection losses
