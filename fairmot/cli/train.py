@@ -48,6 +48,10 @@ def add_parser(subparsers):
     p.add_argument("--arch", default="dla_34", help="dla_34 (default), resdcn_18, resdcn_34, resdcn_18_w32")
     p.add_argument("--head-conv", type=int, default=256)
     p.add_argument("--reid-dim", type=int, default=128)
+    p.add_argument("--classes", metavar="LIST",
+                   help="the model's classes in heatmap order, comma-separated names, e.g. person,car (default: "
+                        "every class of the training data, in the order data.json lists them; datasets are "
+                        "matched by class name)")
     p.add_argument("--ltrb", action=argparse.BooleanOptionalAction, default=True,
                    help="4-value ltrb boxes (default) or --no-ltrb: wh")
     p.add_argument("--input-size", default="1088x608", help="WxH, multiples of 32 (default 1088x608)")
@@ -79,6 +83,7 @@ def add_parser(subparsers):
 
 
 def run(args):
+    from fairmot.datasets.classes import parse_name_list
     from fairmot.device import parse_device
     from fairmot.utils.parsing import parse_input_size
 
@@ -101,7 +106,8 @@ def run(args):
         augment=args.augment, scale_range=_scale_range(args.scale_range), amp=args.amp, float64=args.float64,
         sync_bn=args.sync_bn, save_every=args.save_every,
         load_model=args.load_model, reinit_heads=args.reinit_heads, resume=args.resume, device=args.device,
-        max_steps_per_epoch=args.max_steps_per_epoch, log_steps=args.log_steps)
+        max_steps_per_epoch=args.max_steps_per_epoch, log_steps=args.log_steps,
+        classes=tuple(parse_name_list(args.classes)) if args.classes else None)
     try:
         Trainer(cfg).fit()
     finally:

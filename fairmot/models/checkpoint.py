@@ -202,12 +202,16 @@ def infer_model_config(state_dict: Dict[str, torch.Tensor],
     return arch, heads, head_conv
 
 
-# channels each head may have: one class (pedestrian); wh as ltrb distances or width/height
-HEAD_CHANNELS = {"hm": (1,), "wh": (4, 2), "reg": (2,)}
+# channels each head may have: wh as ltrb distances or width/height (hm: one per class, any number)
+HEAD_CHANNELS = {"wh": (4, 2), "reg": (2,)}
+MAX_CLASSES = 1000
 
 
 def check_head_channels(heads):
     """UserError naming the head whose output channels FairMOT's decoding cannot use."""
+    if "hm" in heads and not 1 <= heads["hm"] <= MAX_CLASSES:
+        raise UserError(f"checkpoint head 'hm' has {heads['hm']} output channels (one per class): is it a "
+                        "FairMOT tracking checkpoint?")
     for name, allowed in HEAD_CHANNELS.items():
         if name in heads and heads[name] not in allowed:
             raise UserError(f"checkpoint head {name!r} has {heads[name]} output channels, a FairMOT "
@@ -216,11 +220,20 @@ def check_head_channels(heads):
 
 def model_from_checkpoint(path: PathLike, map_location="cpu") -> torch.nn.Module:
     """Build the network a checkpoint describes and load it strictly; returns the model in eval mode,
-    with ``trained_input_size`` (width, height) when ``fairmot train`` recorded one, else None."""
+    with ``trained_input_size`` (width, height) when ``fairmot train`` recorded one, else None, and
+    ``class_table`` (:class:`~fairmot.datasets.classes.ClassTable`; person for the original's)."""
+    from fairmot.datasets.classes import ClassTable
+
     state_dict, meta = read_checkpoint(path, map_location=map_location)
     arch, heads, head_conv = infer_model_config(state_dict, meta)
+    check_head_channels(heads)
+    try:
+        table = ClassTable.from_record(meta.get("classes"), heads["hm"])
+    except UserError as err:
+        raise UserError(f"{path!r}: {err}") from None
     model = create_model(arch, heads, head_conv)
     load_state_dict_checked(model, state_dict, strict=True, source=repr(path))
+    model.class_table = table
     size = (meta.get("config") or {}).get("input_size")
     model.trained_input_size = tuple(size) if size else None
     return model.eval()

@@ -26,7 +26,9 @@ def create_model(arch: str = "dla_34", heads: Optional[Dict[str, int]] = None,
     """Build a FairMOT network.
 
     ``model(x)`` on an (N, 3, H, W) float tensor (RGB / 255, H and W multiples of 32) returns the
-    raw head outputs at stride 4 as a dict ``{"hm", "wh", "reg", "id"}`` (hm before sigmoid).
+    raw head outputs at stride 4 as a dict ``{"hm", "wh", "reg", "id"}`` (hm before sigmoid, one
+    channel per class). ``model.class_table`` names the classes (person for one; set it to the
+    trained ones, as :func:`~fairmot.models.checkpoint.model_from_checkpoint` does).
     """
     if arch not in _ARCHS:
         raise ValueError(f"unknown architecture {arch!r}; choose one of {', '.join(list_archs())}")
@@ -34,4 +36,6 @@ def create_model(arch: str = "dla_34", heads: Optional[Dict[str, int]] = None,
     model = _ARCHS[arch](heads, head_conv)
     model.arch = arch
     model.head_conv = head_conv
+    from fairmot.datasets.classes import ClassTable
+    model.class_table = ClassTable.from_record(None, heads.get("hm", 1))
     return model

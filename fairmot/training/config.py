@@ -38,14 +38,15 @@ class TrainConfig:
     max_steps_per_epoch: int = 0  # 0: whole epochs (smaller for smoke tests and benchmarks)
     log_steps: bool = False       # also write every step's losses to steps.jsonl
     loss_weights: dict = field(default_factory=lambda: {"hm": 1.0, "wh": 0.1, "off": 1.0, "id": 1.0})
+    classes: Optional[Tuple[str, ...]] = None   # the model's classes in this order (None: the data's)
 
     @classmethod
     def from_dict(cls, d):
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in names})
 
-    def heads(self):
-        return {"hm": 1, "wh": 4 if self.ltrb else 2, "reg": 2, "id": self.reid_dim}
+    def heads(self, num_classes: int = 1):
+        return {"hm": num_classes, "wh": 4 if self.ltrb else 2, "reg": 2, "id": self.reid_dim}
 
 
 def lr_at(cfg: TrainConfig, epoch: int) -> float:

@@ -54,20 +54,33 @@ def embedding_scale(num_ids):
     return math.sqrt(2) * math.log(max(num_ids - 1, 2))
 
 
+def remap_loss_state(state: dict) -> dict:
+    """Loss states saved before classes had classifiers of their own (``classifier.*``) as
+    today's (``classifiers.0.*``)."""
+    return {("classifiers.0." + k[len("classifier."):] if k.startswith("classifier.") else k): v
+            for k, v in state.items()}
+
+
 class MotLoss(nn.Module):
-    """The loss and its parameters: the identity classifier and the uncertainty weights.
+    """The loss and its parameters: one identity classifier per class and the uncertainty weights.
+
+    ``ids_per_class``: identities of each class (an int for one class). As MCFairMOT, the
+    embedding of an object is classified among the identities of its own class only (its own
+    classifier, scaled by its own id count); the id term is the sum over classes divided by all
+    labelled objects, so one class gives exactly FairMOT's loss.
 
     ``forward(outputs, batch)`` returns the scalar to back-propagate and a dict of detached
     loss terms of the *global* batch (equal on every process).
     """
 
-    def __init__(self, num_ids, emb_dim=128, hm_weight=1.0, wh_weight=0.1, off_weight=1.0, id_weight=1.0):
+    def __init__(self, ids_per_class, emb_dim=128, hm_weight=1.0, wh_weight=0.1, off_weight=1.0, id_weight=1.0):
         super().__init__()
-        self.num_ids = num_ids
+        self.ids_per_class = [int(ids_per_class)] if isinstance(ids_per_class, int) else [int(n) for n in ids_per_class]
+        self.num_ids = sum(self.ids_per_class)
         self.emb_dim = emb_dim
         self.weights = {"hm": hm_weight, "wh": wh_weight, "off": off_weight, "id": id_weight}
-        self.classifier = nn.Linear(emb_dim, max(num_ids, 1))
-        self.emb_scale = embedding_scale(num_ids)
+        self.classifiers = nn.ModuleList(nn.Linear(emb_dim, max(n, 1)) for n in self.ids_per_class)
+        self.emb_scales = [embedding_scale(n) for n in self.ids_per_class]
         self.s_det = nn.Parameter(S_DET_INIT * torch.ones(1))
         self.s_id = nn.Parameter(S_ID_INIT * torch.ones(1))
 
@@ -82,10 +95,14 @@ class MotLoss(nn.Module):
         # identity: embeddings at labelled object centres, normalised and scaled, classified
         emb = gather_at(_at_least_float32(outputs["id"]), batch["ind"])
         labelled = (mask > 0) & (batch["ids"] >= 0)
-        logits = self.classifier(self.emb_scale * F.normalize(emb[labelled], dim=1))
-        id_sum = F.cross_entropy(logits, batch["ids"][labelled], reduction="sum")
-        # keep the classifier in the graph when nothing is labelled (DDP needs every gradient)
-        id_sum = id_sum + 0.0 * sum(p.sum() for p in self.classifier.parameters())
+        classes = batch.get("cls")
+        id_sum = 0.0
+        for c, (classifier, scale) in enumerate(zip(self.classifiers, self.emb_scales)):
+            rows = labelled if len(self.classifiers) == 1 else labelled & (classes == c)
+            logits = classifier(scale * F.normalize(emb[rows], dim=1))
+            id_sum = id_sum + F.cross_entropy(logits, batch["ids"][rows], reduction="sum")
+            # keep every classifier in the graph when nothing is labelled (DDP needs every gradient)
+            id_sum = id_sum + 0.0 * sum(p.sum() for p in classifier.parameters())
         terms["id"] = (id_sum, labelled.sum().to(id_sum.dtype))
         return terms
 

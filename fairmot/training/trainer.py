@@ -31,7 +31,7 @@ from fairmot.utils.atomic import atomic_save
 from . import distributed as fdist
 from .config import LAST_CHECKPOINT, lr_at
 from .curves import CurvesWriter
-from .losses import MotLoss
+from .losses import MotLoss, remap_loss_state
 
 logger = logging.getLogger(__name__)
 
@@ -109,9 +109,12 @@ class Trainer:
         self.dataset = JointDataset.from_config(cfg.data, "train", img_size=tuple(cfg.input_size),
                                                 augment=cfg.augment, ltrb=cfg.ltrb, seed=cfg.seed,
                                                 scale_range=tuple(cfg.scale_range),
-                                                progress=self.info.is_main)
-        self.model = create_model(cfg.arch, cfg.heads(), cfg.head_conv)
-        self.loss = MotLoss(self.dataset.nID, cfg.reid_dim, **{f"{k}_weight": v for k, v in cfg.loss_weights.items()})
+                                                progress=self.info.is_main, classes=cfg.classes)
+        self.classes = self.dataset.classes
+        self.model = create_model(cfg.arch, cfg.heads(len(self.classes)), cfg.head_conv)
+        self.model.class_table = self.classes
+        self.loss = MotLoss(self.dataset.ids_per_class, cfg.reid_dim,
+                            **{f"{k}_weight": v for k, v in cfg.loss_weights.items()})
         if cfg.load_model and not cfg.resume:
             self._load_initial_weights(cfg.load_model)
         if cfg.sync_bn and self.info.enabled:
@@ -160,7 +163,8 @@ class Trainer:
         return {"epoch": epoch, "state_dict": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
                 "loss_state": self.loss.state_dict(), "scaler": self.scaler.state_dict(),
                 "arch": self.cfg.arch, "heads": self.model.heads, "head_conv": self.cfg.head_conv,
-                "ltrb": self.cfg.ltrb, "nID": self.dataset.nID, "config": asdict(self.cfg)}
+                "ltrb": self.cfg.ltrb, "nID": self.dataset.nID, "ids_per_class": list(self.dataset.ids_per_class),
+                "classes": self.classes.record(), "config": asdict(self.cfg)}
 
     def _resume(self):
         path = self.cfg.resume if isinstance(self.cfg.resume, str) else os.path.join(self.cfg.output, LAST_CHECKPOINT)
@@ -170,11 +174,17 @@ class Trainer:
         if "optimizer" not in meta or "loss_state" not in meta:
             raise UserError(f"{path} lacks the optimizer or loss state needed to resume; "
                             "use --load-model to start a new training from its weights")
-        if meta.get("nID") != self.dataset.nID:
-            raise UserError(f"{path} was trained on {meta.get('nID')} identities, the data now has "
-                            f"{self.dataset.nID}: resume with the same --data")
+        ids = list(meta.get("ids_per_class") or [meta.get("nID")])
+        if ids != list(self.dataset.ids_per_class):
+            raise UserError(f"{path} was trained on {'/'.join(map(str, ids))} identities, the data now has "
+                            f"{'/'.join(map(str, self.dataset.ids_per_class))}: resume with the same --data")
+        saved = (meta.get("classes") or {}).get("names", ["person"])
+        if list(saved) != list(self.classes.names):
+            raise UserError(f"{path} was trained on classes {', '.join(saved)}, the data now gives "
+                            f"{', '.join(self.classes.names)}: resume with the same --data and --classes")
         load_state_dict_checked(self.model, state_dict, strict=True, source=repr(path))
-        load_state_dict_checked(self.loss, meta["loss_state"], strict=True, source=f"{path} (loss state)")
+        load_state_dict_checked(self.loss, remap_loss_state(meta["loss_state"]), strict=True,
+                                source=f"{path} (loss state)")
         self.optimizer.load_state_dict(meta["optimizer"])
         if meta.get("scaler"):
             self.scaler.load_state_dict(meta["scaler"])
@@ -237,7 +247,9 @@ class Trainer:
     def fit(self):
         cfg = self.cfg
         if self.info.is_main:
-            self._log(f"training {cfg.arch} on {len(self.dataset)} images, {self.dataset.nID} identities, "
+            per_class = (" (" + ", ".join(f"{n} {k}" for n, k in zip(self.classes.names, self.dataset.ids_per_class))
+                         + ")") if len(self.classes) > 1 else ""
+            self._log(f"training {cfg.arch} on {len(self.dataset)} images, {self.dataset.nID} identities{per_class}, "
                       f"{self.info.world_size} process(es) on {self.device.type}, global batch {cfg.batch_size}, "
                       f"epochs {self.start_epoch + 1}-{cfg.epochs}; output {cfg.output}")
         history = []

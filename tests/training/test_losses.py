@@ -43,21 +43,46 @@ def _outputs(n, emb_dim=8):
 
 def test_uncertainty_weighted_total_and_ignored_ids():
     torch.manual_seed(0)
-    loss_fn = MotLoss(num_ids=5, emb_dim=8)
+    loss_fn = MotLoss(5, emb_dim=8)
     total, stats = loss_fn(_outputs(2), _batch([3, -1]))  # the second image is detection-only
     det = stats["hm_loss"] + 0.1 * stats["wh_loss"] + stats["off_loss"]
     want = 0.5 * (math.exp(1.85) * det + math.exp(1.05) * stats["id_loss"] - 1.85 - 1.05)
     assert total.item() == pytest.approx(want, rel=1e-5) and stats["loss"] == pytest.approx(want, rel=1e-5)
     # the identity loss is the cross entropy of the one labelled object only
     emb = torch.nn.functional.normalize(_outputs(2)["id"][0, :, 1, 1], dim=0) * embedding_scale(5)
-    ce = torch.nn.functional.cross_entropy(loss_fn.classifier(emb)[None], torch.tensor([3]))
+    ce = torch.nn.functional.cross_entropy(loss_fn.classifiers[0](emb)[None], torch.tensor([3]))
     assert stats["id_loss"] == pytest.approx(ce.item(), rel=1e-5)
 
 
 def test_detection_only_batch_has_zero_id_loss_and_gradients_everywhere():
-    loss_fn = MotLoss(num_ids=5, emb_dim=8)
+    loss_fn = MotLoss(5, emb_dim=8)
     outputs = {k: v.requires_grad_() for k, v in _outputs(2).items()}
     total, stats = loss_fn(outputs, _batch([-1, -1]))
     assert stats["id_loss"] == 0 and math.isfinite(total.item())
     total.backward()
-    assert loss_fn.classifier.weight.grad is not None and loss_fn.s_id.grad.item() == pytest.approx(0.5)
+    assert loss_fn.classifiers[0].weight.grad is not None and loss_fn.s_id.grad.item() == pytest.approx(0.5)
+
+
+def test_each_class_is_classified_among_its_own_identities():
+    """Two classes (MCFairMOT): a car's embedding is scored by the car classifier (3 ids, its own
+    scale) and a person's by the person one (5 ids); the id term is their sum over both objects."""
+    loss_fn = MotLoss([5, 3], emb_dim=8)
+    batch = _batch([4, 2])
+    batch["hm"] = torch.zeros(2, 2, 4, 4)
+    batch["hm"][0, 0, 1, 1] = batch["hm"][1, 1, 1, 1] = 1.0
+    batch["cls"] = torch.tensor([[0, 0], [1, 0]])
+    outputs = _outputs(2)
+    outputs["hm"] = torch.randn(2, 2, 4, 4, generator=torch.Generator().manual_seed(1))
+    _, stats = loss_fn(outputs, batch)
+    emb = torch.nn.functional.normalize(outputs["id"][:, :, 1, 1], dim=1)
+    person = torch.nn.functional.cross_entropy(loss_fn.classifiers[0](emb[:1] * embedding_scale(5)), torch.tensor([4]))
+    car = torch.nn.functional.cross_entropy(loss_fn.classifiers[1](emb[1:] * embedding_scale(3)), torch.tensor([2]))
+    assert [c.out_features for c in loss_fn.classifiers] == [5, 3]
+    assert stats["id_loss"] == pytest.approx((person + car).item() / 2, rel=1e-5)
+
+
+def test_one_class_loss_states_of_older_checkpoints_load():
+    from fairmot.training.losses import remap_loss_state
+    old = {"classifier.weight": torch.zeros(5, 8), "classifier.bias": torch.zeros(5), "s_det": torch.zeros(1),
+           "s_id": torch.zeros(1)}
+    MotLoss(5, emb_dim=8).load_state_dict(remap_loss_state(old), strict=True)
