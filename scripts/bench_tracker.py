@@ -250,7 +250,7 @@ def own_detection_streams(seed=11, clips=4, frames=150, pan_speed=0.0, jitter=0.
             stream, warps, camera = [], [], CameraMotionEstimator()
             for f in range(1, frames + 1):
                 image = cv2.imread(os.path.join(seq_dir, "img1", f"{f:06d}.jpg"))
-                boxes, embeddings = detector(image)
+                boxes, embeddings, _ = detector(image)
                 stream.append((np.asarray(boxes, np.float32), np.asarray(embeddings, np.float32)))
                 warps.append(camera(image, boxes))
             streams.append((f"own-{i:02d}", config.fps, gt, stream, warps))

@@ -75,12 +75,15 @@ def run(args):
     detector(frame)  # warm-up
     timings = []
     for _ in range(max(1, args.runs)):
-        boxes, embeddings = detector(frame)
+        boxes, embeddings, classes = detector(frame)
         timings.append(detector.timings)
-    print(f"found {len(boxes)} people with score > {args.conf_thres}"
+    names = detector.class_table.names
+    what_found = "people" if names == ("person",) else "objects"
+    print(f"found {len(boxes)} {what_found} with score > {args.conf_thres}"
           + (f" (embeddings {embeddings.shape[1]}-d)" if len(boxes) else ""))
-    for i, (x1, y1, x2, y2, score) in enumerate(boxes[:args.show]):
-        print(f"  {i + 1:3d}  score {score:.3f}  box x1={x1:.1f} y1={y1:.1f} x2={x2:.1f} y2={y2:.1f}")
+    for i, ((x1, y1, x2, y2, score), cls) in enumerate(zip(boxes[:args.show], classes)):
+        label = f"  {names[cls]:<12}" if len(names) > 1 else ""
+        print(f"  {i + 1:3d}{label}  score {score:.3f}  box x1={x1:.1f} y1={y1:.1f} x2={x2:.1f} y2={y2:.1f}")
     if len(boxes) > args.show:
         print(f"  ... {len(boxes) - args.show} more")
     parts = {k: statistics.median(t[k] for t in timings) for k in timings[0]}

@@ -137,7 +137,7 @@ def run_openvino(args):
 
     from fairmot.export import openvino as ovx
     from fairmot.export.calibration import calibration_blobs, calibration_frames
-    from fairmot.export.onnx import ExportableDetector, compare_outputs, format_diffs, within_tolerance
+    from fairmot.export.onnx import ExportableDetector, compare_outputs, format_diffs, output_names, within_tolerance
     from fairmot.inference.openvino_detector import compile_config
     from fairmot.models import model_from_checkpoint
     from fairmot.utils.parsing import parse_input_size
@@ -160,7 +160,8 @@ def run_openvino(args):
     width, height = input_size
     images = torch.rand(1, 3, height, width, generator=torch.Generator().manual_seed(0))
     compiled = ov.Core().compile_model(ov_model, "CPU", compile_config())
-    got = [compiled(images.numpy())[compiled.output(name)] for name in ("scores", "boxes", "embeddings")]
+    results = compiled(images.numpy())
+    got = [results[compiled.output(name)] for name in output_names(model)]
     with torch.no_grad():
         reference = [t.numpy() for t in ExportableDetector(model.eval(), K=got[0].shape[1])(images)]
     diffs = compare_outputs(reference, got)

@@ -168,12 +168,18 @@ def _load_detections(args, names):
         raise UserError(f"--threads must be at least 1, got {args.threads}")
     detector = make_detector(args.weights, args.backend, parse_input_size(args.input_size) if args.input_size
                              else None, args.device, detections.NETWORK_SCORE_FLOOR, args.threads)
+    table, class_index = detector.class_table, None
+    if len(table) > 1:   # MOTChallenge ground truth is of people: tune on the model's people
+        if "person" not in table.names:
+            raise UserError(f"{args.weights} detects {table.describe()}: fairmot tune scores people against "
+                            "MOTChallenge ground truth and needs a model with a person class")
+        class_index = table.index("person")
     cache = args.cache or os.path.join(os.path.dirname(os.path.abspath(args.output)), "detections_cache")
     digest = file_digest(args.weights)
     out = {}
     for name in names:
         seq_dir = os.path.join(args.gt_root, name)
         key = detections.cache_key(digest, detector.input_size, seq_dir)
-        out[name] = detections.from_network(seq_dir, detector, cache, key)
+        out[name] = detections.from_network(seq_dir, detector, cache, key, class_index=class_index)
     return out
 

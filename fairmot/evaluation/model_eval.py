@@ -40,11 +40,14 @@ class RecordingDetector:
     def heads(self):
         return self.detector.heads
 
+    @property
+    def class_table(self):
+        return self.detector.class_table
+
     def __call__(self, frame):
-        boxes, embeddings = self.detector(frame)
-        self.recorded.append(boxes)
-        keep = boxes[:, 4] > self.conf_thres
-        return boxes[keep], embeddings[keep]
+        detections = self.detector(frame)
+        self.recorded.append(detections)
+        return detections.select(detections.boxes[:, 4] > self.conf_thres)
 
 
 class IndexRecorder:
@@ -67,7 +70,7 @@ class RecordedRun:
     """What :func:`track_recorded` saw: the tracking summary and each frame's candidate boxes."""
     name: str
     summary: object
-    detections: Dict[int, np.ndarray] = field(default_factory=dict)  # frame -> (N, 5) x1,y1,x2,y2,score
+    detections: Dict[int, object] = field(default_factory=dict)  # frame -> Detections (boxes x1,y1,x2,y2,score)
 
 
 def track_recorded(source, detector, output_dir: str, video_format: Optional[str] = None,
@@ -89,13 +92,18 @@ def track_recorded(source, detector, output_dir: str, video_format: Optional[str
     return RecordedRun(source.name, summary, dict(zip(frames.indices, recorder.recorded)))
 
 
-def detection_ground_truth(gt_rows: np.ndarray, min_visibility: float = 0.25):
+def detection_ground_truth(gt_rows: np.ndarray, min_visibility: float = 0.25, class_number: Optional[int] = None):
     """Per frame: (boxes (M, 4) x1, y1, x2, y2, ignore (M,) bool) from MOTChallenge rows.
 
     The boxes that count are those tracking is scored on (marked rows; pedestrians in MOT16/17
-    style) and, where a visibility column exists, at least ``min_visibility`` visible; the others
-    are ignore boxes (a detection on one is neither right nor wrong).
+    style, or with ``class_number`` the rows of that class as
+    :func:`fairmot.evaluation.per_class.class_rows` selects them) and, where a visibility column
+    exists, at least ``min_visibility`` visible; the others are ignore boxes (a detection on one
+    is neither right nor wrong).
     """
+    if class_number is not None:
+        from .per_class import class_ground_truth
+        gt_rows = class_ground_truth(gt_rows, class_number)
     mot16 = is_mot16_style(gt_rows)
     out = {}
     for frame, rows in split_by_frame(gt_rows).items():
@@ -109,19 +117,22 @@ def detection_ground_truth(gt_rows: np.ndarray, min_visibility: float = 0.25):
 
 
 def detection_ap(runs: Iterable[RecordedRun], gt_root: str, frames: Optional[Tuple[int, int]] = None,
-                 min_visibility: float = 0.25) -> Dict[str, dict]:
+                 min_visibility: float = 0.25, class_index: Optional[int] = None,
+                 class_number: Optional[int] = None) -> Dict[str, dict]:
     """AP50 of each run's candidates against ``<gt_root>/<name>/gt/gt.txt``, and of all together
     (key "OVERALL"). Only frames the run tracked count; ``frames`` (first, last) limits the
-    ground truth read as well."""
+    ground truth read as well. ``class_index`` / ``class_number``: the AP of one class, the
+    model's candidates of that index against the ground truth of that number."""
     per_sequence, pooled_det, pooled_gt = {}, {}, {}
     for run in runs:
         gt_rows = load_rows(os.path.join(gt_root, run.name, "gt", "gt.txt"), "ground-truth")
         if frames is not None:
             gt_rows = gt_rows[(gt_rows[:, 0] >= frames[0]) & (gt_rows[:, 0] <= frames[1])]
-        by_frame = detection_ground_truth(gt_rows, min_visibility)
+        by_frame = detection_ground_truth(gt_rows, min_visibility, class_number)
         empty = (np.zeros((0, 4)), np.zeros(0, bool))
         gt = {(run.name, f): by_frame.get(f, empty) for f in run.detections}
-        det = {(run.name, f): boxes for f, boxes in run.detections.items()}
+        det = {(run.name, f): (d.boxes if class_index is None else d.boxes[d.classes == class_index])
+               for f, d in run.detections.items()}
         per_sequence[run.name] = average_precision(det, gt)
         pooled_det.update(det)
         pooled_gt.update(gt)

@@ -5,10 +5,13 @@ The exported model takes ``images`` (N, 3, H, W) float32, RGB / 255, letterboxed
 
 - ``scores`` (N, K): heatmap peak values (sigmoid, kept where equal to their 3x3 max-pool);
 - ``boxes`` (N, K, 4): x1, y1, x2, y2 in network-input pixels;
-- ``embeddings`` (N, K, D): re-ID embeddings, L2-normalised.
+- ``embeddings`` (N, K, D): re-ID embeddings, L2-normalised;
+- ``classes`` (N, K) int64 class indices, only for a network of more than one class (a one-class
+  export has the three outputs it always had).
 
 It is :func:`fairmot.decoding.decode` traced into the graph, so the two give the same detections.
-The metadata (``metadata_props``) tells a consumer the input size and how the model was made.
+The metadata (``metadata_props``) tells a consumer the input size, the classes (``classes``: JSON
+``{"names": [...], "numbers": [...]}``) and how the model was made.
 """
 import copy
 import json
@@ -24,7 +27,15 @@ from fairmot.errors import UserError
 from fairmot.inference.decoding import DOWN_RATIO, decode
 from fairmot.utils.atomic import atomic_save
 
-from .runtime import INPUT_NAME, OUTPUT_NAMES, import_onnx_packages, ort_session, parse_metadata, read_metadata  # noqa: F401
+from .runtime import (  # noqa: F401
+    CLASS_OUTPUT,
+    INPUT_NAME,
+    OUTPUT_NAMES,
+    import_onnx_packages,
+    ort_session,
+    parse_metadata,
+    read_metadata,
+)
 
 MIN_OPSET = 16  # GridSample, which the deformable convolution is exported with, is opset 16
 DEFAULT_OPSET = 17
@@ -32,24 +43,36 @@ DEFAULT_OPSET = 17
 TOLERANCES = {"scores": 1e-4, "boxes": 1e-2, "embeddings": 1e-4}
 
 
+def output_names(model) -> tuple:
+    """The exported graph's outputs: scores, boxes, embeddings, and classes for several classes."""
+    return OUTPUT_NAMES + ((CLASS_OUTPUT,) if model.heads["hm"] > 1 else ())
+
+
 class ExportableDetector(nn.Module):
-    """A FairMOT network followed by :func:`fairmot.decoding.decode`: images -> (scores, boxes, embeddings)."""
+    """A FairMOT network followed by :func:`fairmot.decoding.decode`: images -> (scores, boxes,
+    embeddings[, classes])."""
 
     def __init__(self, model, K=500, ltrb=None):
         super().__init__()
         for head in ("hm", "wh", "id"):
             if head not in model.heads:
                 raise UserError(f"the network has no {head!r} head; export needs hm, wh and id")
-        if model.heads["hm"] != 1:
-            raise UserError(f"export supports one heatmap class (FairMOT's person); "
-                            f"this network has {model.heads['hm']}")
         self.model = model
         self.K = int(K)
         self.ltrb = model.heads["wh"] == 4 if ltrb is None else bool(ltrb)
+        self.multi_class = model.heads["hm"] > 1
 
     def forward(self, images):
-        boxes, embeddings = decode(self.model(images), K=self.K, ltrb=self.ltrb)
+        boxes, embeddings, classes = decode(self.model(images), K=self.K, ltrb=self.ltrb)
+        if self.multi_class:
+            return boxes[..., 4], boxes[..., :4], embeddings, classes
         return boxes[..., 4], boxes[..., :4], embeddings
+
+
+def class_record(model) -> dict:
+    from fairmot.datasets.classes import ClassTable
+    table = getattr(model, "class_table", None) or ClassTable.from_record(None, model.heads["hm"])
+    return table.record()
 
 
 def model_metadata(detector, input_size, opset):
@@ -68,6 +91,7 @@ def model_metadata(detector, input_size, opset):
         "topk": str(detector.K),
         "opset": str(opset),
         "precision": "float32",  # int8 once quantized (fairmot.export.onnx_int8, NNCF for OpenVINO)
+        "classes": json.dumps(class_record(model)),
         "outputs": "scores (N,K) peak scores best first; boxes (N,K,4) x1,y1,x2,y2 in input pixels; "
                    "embeddings (N,K,D) L2-normalised",
     }
@@ -85,7 +109,8 @@ def export_onnx(model, path, input_size=(1088, 608), opset=DEFAULT_OPSET, K=500,
     K = min(K, (width // DOWN_RATIO) * (height // DOWN_RATIO))  # as decode: no more peaks than map cells
     detector = ExportableDetector(model.eval(), K=K).eval()
     images = torch.rand(1, 3, height, width, generator=torch.Generator().manual_seed(0))
-    dynamic_axes = {name: {0: "batch"} for name in (INPUT_NAME,) + OUTPUT_NAMES} if dynamic_batch else None
+    outputs = output_names(model)
+    dynamic_axes = {name: {0: "batch"} for name in (INPUT_NAME,) + outputs} if dynamic_batch else None
     metadata = model_metadata(detector, input_size, opset)
 
     def write(tmp):
@@ -95,7 +120,7 @@ def export_onnx(model, path, input_size=(1088, 608), opset=DEFAULT_OPSET, K=500,
             warnings.simplefilter("ignore", DeprecationWarning)
             warnings.simplefilter("ignore", torch.jit.TracerWarning)
             torch.onnx.export(detector, (images,), tmp, dynamo=False, opset_version=opset,
-                              input_names=[INPUT_NAME], output_names=list(OUTPUT_NAMES),
+                              input_names=[INPUT_NAME], output_names=list(outputs),
                               dynamic_axes=dynamic_axes, do_constant_folding=True)
         proto = onnx.load(tmp)
         del proto.metadata_props[:]
@@ -141,13 +166,15 @@ def compare_outputs(reference, outputs, score_window=None):
     """
     diffs = {"scores": 0.0, "boxes": 0.0, "embeddings": 0.0, "unpaired": 0}
     for image in range(reference[0].shape[0]):
-        ref_s, ref_b, ref_e = (np.asarray(a[image], dtype=np.float64) for a in reference)
-        got_s, got_b, got_e = (np.asarray(a[image], dtype=np.float64) for a in outputs)
+        ref_s, ref_b, ref_e = (np.asarray(a[image], dtype=np.float64) for a in reference[:3])
+        got_s, got_b, got_e = (np.asarray(a[image], dtype=np.float64) for a in outputs[:3])
         score_diff = float(np.abs(ref_s - got_s).max())
         diffs["scores"] = max(diffs["scores"], score_diff)
         window = max(10 * score_diff, 1e-6) if score_window is None else score_window
         ref_rows, got_rows, unpaired = pair_detections(ref_s, ref_b, got_s, got_b, window)
         diffs["unpaired"] += unpaired
+        if len(reference) > 3 and len(ref_rows):  # classes: a pair of another class is no pair
+            diffs["unpaired"] += int(np.sum(reference[3][image][ref_rows] != outputs[3][image][got_rows]))
         if len(ref_rows):
             diffs["boxes"] = max(diffs["boxes"], float(np.abs(ref_b[ref_rows] - got_b[got_rows]).max()))
             diffs["embeddings"] = max(diffs["embeddings"], float(np.abs(ref_e[ref_rows] - got_e[got_rows]).max()))
@@ -203,7 +230,7 @@ def verify_onnx(path, model, images, providers=None):
     """
     session = ort_session(path, providers)
     meta = read_metadata(session)
-    got = session.run(list(OUTPUT_NAMES), {INPUT_NAME: images.numpy()})
+    got = session.run(list(output_names(model)), {INPUT_NAME: images.numpy()})
     detector = ExportableDetector(model.eval(), K=int(meta["topk"]), ltrb=meta["ltrb"] == "1")
     with torch.no_grad():
         reference = [t.numpy() for t in detector(images)]

@@ -24,11 +24,10 @@ from fairmot.errors import UserError
 from fairmot.inference.decoding import DOWN_RATIO
 from fairmot.models.deform_conv import DCN, deform_conv2d
 
-from .onnx import ExportableDetector, model_metadata
+from .onnx import ExportableDetector, model_metadata, output_names
 from .runtime import (
     INPUT_NAME,
     OPENVINO_RT_INFO_KEY,
-    OUTPUT_NAMES,
     import_openvino,
     read_openvino_metadata,  # noqa: F401  (part of this module's API)
 )
@@ -103,7 +102,8 @@ def dcn_extensions(model: torch.nn.Module) -> list:
 
 def convert_to_openvino(model: torch.nn.Module, input_size: Tuple[int, int] = (1088, 608), K: int = 500):
     """``model`` (a FairMOT network) with decoding as an ``openvino.Model`` with fixed input
-    ``images`` (1, 3, H, W), outputs ``scores``, ``boxes``, ``embeddings`` and the export metadata
+    ``images`` (1, 3, H, W), outputs ``scores``, ``boxes``, ``embeddings`` (and ``classes`` for
+    several classes) and the export metadata
     in its rt_info."""
     ov = import_openvino()
     decline_openvino_telemetry()
@@ -117,7 +117,7 @@ def convert_to_openvino(model: torch.nn.Module, input_size: Tuple[int, int] = (1
         ov_model = ov.convert_model(detector, example_input=images, input=[(INPUT_NAME, [1, 3, height, width])],
                                     extension=dcn_extensions(model))
     ov_model.inputs[0].get_tensor().set_names({INPUT_NAME})
-    for output, name in zip(ov_model.outputs, OUTPUT_NAMES):
+    for output, name in zip(ov_model.outputs, output_names(model)):
         output.get_tensor().set_names({name})
     metadata = model_metadata(detector, input_size, opset=0)
     metadata.pop("opset")

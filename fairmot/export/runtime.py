@@ -11,6 +11,7 @@ from fairmot.errors import UserError
 
 INPUT_NAME = "images"
 OUTPUT_NAMES = ("scores", "boxes", "embeddings")
+CLASS_OUTPUT = "classes"   # (N, K) int64, in exports of networks with more than one class
 OPENVINO_RT_INFO_KEY = "fairmot"
 
 
@@ -55,6 +56,14 @@ def parse_metadata(meta, inputs, outputs, kind):
     if list(inputs) != [INPUT_NAME] or not set(OUTPUT_NAMES) <= set(outputs):
         raise UserError(f"this {kind} model takes {list(inputs)} and returns {list(outputs)}; a 'fairmot export' model "
                         f"takes [{INPUT_NAME!r}] and returns {list(OUTPUT_NAMES)}: export it again")
+    from fairmot.datasets.classes import ClassTable
+    try:
+        record = json.loads(meta["classes"]) if "classes" in meta else None
+        meta["class_table"] = ClassTable.from_record(record, heads.get("hm", 1))
+    except (ValueError, UserError) as err:
+        raise UserError(f"this {kind} model's class metadata is malformed ({err}): export it again") from None
+    if heads.get("hm", 1) > 1 and CLASS_OUTPUT not in outputs:
+        raise UserError(f"this {kind} model has {heads['hm']} classes but no {CLASS_OUTPUT!r} output: export it again")
     meta.update(input_size=(width, height), heads=heads, topk=str(topk))
     return meta
 

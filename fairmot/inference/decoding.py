@@ -21,14 +21,20 @@ def gather_at(feature_map, indices):
 def decode(outputs, K=500, ltrb=None):
     """Decode raw network outputs into candidate detections, best first.
 
+    Peaks are found in each class's heatmap channel and the K best of all classes kept (as
+    CenterNet's multi-class decoding); each carries the class of its channel, and its box and
+    embedding are read at its position from the class-agnostic wh / reg / id maps.
+
     Args:
-        outputs: dict with "hm" (before sigmoid), "wh", "reg" (optional) and "id" (optional).
-        K: number of heatmap peaks kept per image.
+        outputs: dict with "hm" (before sigmoid, one channel per class), "wh", "reg" (optional)
+            and "id" (optional).
+        K: number of heatmap peaks kept per image (over all classes).
         ltrb: box mode; None picks it from the wh channels (4: distances to left/top/right/bottom,
             2: width/height).
     Returns:
-        boxes (N, K, 5) x1, y1, x2, y2, score in network-input pixels (stride applied), and
-        embeddings (N, K, D) L2-normalised over channels (None without an "id" head).
+        boxes (N, K, 5) x1, y1, x2, y2, score in network-input pixels (stride applied),
+        embeddings (N, K, D) L2-normalised over channels (None without an "id" head), and
+        classes (N, K) int64 class indices (all 0 for a one-class network).
     """
     heat = torch.sigmoid(outputs["hm"])
     n, classes, h, w = heat.shape
@@ -37,7 +43,8 @@ def decode(outputs, K=500, ltrb=None):
         ltrb = wh.shape[1] == 4
     K = min(K, classes * h * w)
     scores, flat = torch.topk(heatmap_peaks(heat).reshape(n, -1), K)
-    inds = flat % (h * w)  # position in the map (single-class FairMOT: the class is always 0)
+    classes = torch.div(flat, h * w, rounding_mode="floor")  # the channel of each peak
+    inds = flat % (h * w)  # its position in the map
     ys = torch.div(inds, w, rounding_mode="floor").to(heat.dtype)
     xs = (inds % w).to(heat.dtype)
     if outputs.get("reg") is not None:
@@ -56,4 +63,4 @@ def decode(outputs, K=500, ltrb=None):
     if outputs.get("id") is not None:
         # normalise at the peaks only: the same as normalising the whole map, K/(H*W) of the work
         embeddings = F.normalize(gather_at(outputs["id"], inds), dim=-1)
-    return boxes, embeddings
+    return boxes, embeddings, classes

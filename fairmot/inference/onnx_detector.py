@@ -12,7 +12,14 @@ from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from fairmot.export.runtime import INPUT_NAME, OUTPUT_NAMES, check_exported_size, ort_session, read_metadata
+from fairmot.export.runtime import (
+    CLASS_OUTPUT,
+    INPUT_NAME,
+    OUTPUT_NAMES,
+    check_exported_size,
+    ort_session,
+    read_metadata,
+)
 
 from .detector import BaseDetector
 
@@ -44,15 +51,19 @@ class OnnxDetector(BaseDetector):
         super().__init__(self.metadata["input_size"], conf_thres)
         check_exported_size(path, self.input_size, input_size)
         self.heads = self.metadata["heads"]
+        self.class_table = self.metadata["class_table"]
+        self._multi_class = len(self.class_table) > 1
         self.K = int(self.metadata["topk"])
+        self._output_names = list(OUTPUT_NAMES) + ([CLASS_OUTPUT] if self._multi_class else [])
 
     @property
     def providers(self):
         return self.session.get_providers()
 
     def forward(self, blob: np.ndarray):
-        return self.session.run(list(OUTPUT_NAMES), {INPUT_NAME: blob[None]})
+        return self.session.run(self._output_names, {INPUT_NAME: blob[None]})
 
-    def candidates(self, outputs) -> Tuple[np.ndarray, np.ndarray]:
-        scores, boxes, embeddings = outputs
-        return np.concatenate([boxes[0], scores[0][:, None]], axis=1), embeddings[0]
+    def candidates(self, outputs) -> Tuple[np.ndarray, np.ndarray, Optional[np.ndarray]]:
+        scores, boxes, embeddings = outputs[:3]
+        classes = outputs[3][0] if self._multi_class else None
+        return np.concatenate([boxes[0], scores[0][:, None]], axis=1), embeddings[0], classes

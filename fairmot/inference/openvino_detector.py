@@ -16,6 +16,7 @@ import numpy as np
 
 from fairmot.errors import UserError
 from fairmot.export.runtime import (
+    CLASS_OUTPUT,
     INPUT_NAME,
     OUTPUT_NAMES,
     check_exported_size,
@@ -84,10 +85,13 @@ class OpenVinoDetector(BaseDetector):
         super().__init__(self.metadata["input_size"], conf_thres)
         check_exported_size(path, self.input_size, input_size, "--format openvino ")
         self.heads = self.metadata["heads"]
+        self.class_table = self.metadata["class_table"]
+        self._multi_class = len(self.class_table) > 1
         self.K = int(self.metadata["topk"])
         self.compiled = core.compile_model(uint8_bgr_input(ov, model), device, compile_config(threads, streams))
         self.request = self.compiled.create_infer_request()
-        self._outputs = [self.compiled.output(name) for name in OUTPUT_NAMES]
+        names = OUTPUT_NAMES + ((CLASS_OUTPUT,) if self._multi_class else ())
+        self._outputs = [self.compiled.output(name) for name in names]
 
     def prepare(self, frame_bgr: np.ndarray) -> Tuple[np.ndarray, Letterbox]:
         """The letterboxed uint8 BGR frame (H, W, 3): the compiled model converts it itself."""
@@ -98,6 +102,7 @@ class OpenVinoDetector(BaseDetector):
         results = self.request.infer({INPUT_NAME: blob[None]})
         return [results[output] for output in self._outputs]
 
-    def candidates(self, outputs) -> Tuple[np.ndarray, np.ndarray]:
-        scores, boxes, embeddings = outputs
-        return np.concatenate([boxes[0], scores[0][:, None]], axis=1), embeddings[0]
+    def candidates(self, outputs) -> Tuple[np.ndarray, np.ndarray, Optional[np.ndarray]]:
+        scores, boxes, embeddings = outputs[:3]
+        classes = outputs[3][0] if self._multi_class else None
+        return np.concatenate([boxes[0], scores[0][:, None]], axis=1), embeddings[0], classes

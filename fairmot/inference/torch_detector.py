@@ -35,9 +35,10 @@ class Detector(BaseDetector):
         K: heatmap peaks considered per frame.
         half: run the network in float16 (CUDA only; decoding stays float32).
 
-    ``detector(frame)`` returns ``(boxes, embeddings)``: boxes (N, 5) float64 x1, y1, x2, y2, score in
-    frame pixels, best first; embeddings (N, D) float32 unit vectors. ``timings`` holds the last
-    call's seconds for "preprocess", "network" and "decode".
+    ``detector(frame)`` returns :class:`~fairmot.inference.detector.Detections` ``(boxes, embeddings,
+    classes)``: boxes (N, 5) float64 x1, y1, x2, y2, score in frame pixels, best first; embeddings
+    (N, D) float32 unit vectors; classes (N,) int64 indices into ``class_table``. ``timings`` holds
+    the last call's seconds for "preprocess", "network" and "decode".
     """
 
     def __init__(self, weights: Union[str, os.PathLike, torch.nn.Module],
@@ -63,6 +64,11 @@ class Detector(BaseDetector):
     def heads(self):
         return self.model.heads
 
+    @property
+    def class_table(self):
+        from fairmot.datasets.classes import ClassTable
+        return getattr(self.model, "class_table", None) or ClassTable.from_record(None, self.heads["hm"])
+
     @torch.inference_mode()
     def forward(self, blob: np.ndarray):
         try:
@@ -79,8 +85,8 @@ class Detector(BaseDetector):
         return outputs
 
     @torch.inference_mode()
-    def candidates(self, outputs) -> Tuple[np.ndarray, np.ndarray]:
+    def candidates(self, outputs) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
         if self.half:
             outputs = {name: value.float() for name, value in outputs.items()}
-        boxes, embeddings = decode(outputs, K=self.K)
-        return boxes[0].cpu().numpy(), embeddings[0].float().cpu().numpy()
+        boxes, embeddings, classes = decode(outputs, K=self.K)
+        return boxes[0].cpu().numpy(), embeddings[0].float().cpu().numpy(), classes[0].cpu().numpy()

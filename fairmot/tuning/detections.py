@@ -74,10 +74,11 @@ def cache_key(weights_digest: str, input_size, seq_dir: str) -> str:
 
 
 def from_network(seq_dir: str, detector, cache_dir: Optional[str] = None, key: Optional[str] = None,
-                 progress: bool = True) -> SequenceDetections:
+                 progress: bool = True, class_index: Optional[int] = None) -> SequenceDetections:
     """The detections (and embeddings) ``detector`` finds in every frame of the MOTChallenge
-    sequence ``seq_dir``, above :data:`NETWORK_SCORE_FLOOR`; read from / written to
-    ``<cache_dir>/<name>-<key>.npz`` when given (written whole, at the end)."""
+    sequence ``seq_dir``, above :data:`NETWORK_SCORE_FLOOR` (of class ``class_index`` alone when
+    given: a model of several classes); read from / written to ``<cache_dir>/<name>-<key>.npz``
+    when given (written whole, at the end)."""
     from fairmot.inference.sources import open_source
     from fairmot.utils.atomic import atomic_save
     gt, frame_rate, length = _sequence_info(seq_dir)
@@ -94,7 +95,10 @@ def from_network(seq_dir: str, detector, cache_dir: Optional[str] = None, key: O
             first = index if first is None else first
             while first + len(frames) < index:  # a frame that could not be read: nothing detected
                 frames.append((np.zeros((0, 5)), None))
-            frames.append(detector(frame))
+            detections = detector(frame)
+            if class_index is not None:
+                detections = detections.select(detections.classes == class_index)
+            frames.append((detections.boxes, detections.embeddings))
     if first is None:
         raise UserError(f"no frame of {seq_dir} could be read")
     if cache:

@@ -36,7 +36,7 @@ def test_recorded_run_tracks_as_the_pipeline_and_scores_ap_like_a_separate_pass(
         xyxy = rows[:, 2:6].copy()
         xyxy[:, 2:] += xyxy[:, :2]
         truth[frame] = (xyxy, rows[:, 6] == 0)
-        np.testing.assert_array_equal(dets[frame], run.detections[frame])
+        np.testing.assert_array_equal(dets[frame], run.detections[frame].boxes)
     expected = average_precision(dets, truth)
     assert aps["PETS8"] == expected and aps["OVERALL"] == expected
     assert expected["num_gt"] == int((gt[:, 6] != 0).sum()) and expected["num_det"] > 0

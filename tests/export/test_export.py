@@ -98,7 +98,7 @@ def test_onnxruntime_equals_pytorch_decode(resdcn):
     scores, boxes, embeddings = ort_session(path).run(list(OUTPUT_NAMES), {INPUT_NAME: images.numpy()})
     assert scores.shape == (2, 500) and boxes.shape == (2, 500, 4) and embeddings.shape == (2, 500, 128)
     with torch.no_grad():
-        want_boxes, want_embeddings = decode(model(images), K=500)
+        want_boxes, want_embeddings, _ = decode(model(images), K=500)
     reference = (want_boxes[..., 4].numpy(), want_boxes[..., :4].numpy(), want_embeddings.numpy())
     diffs = compare_outputs(reference, (scores, boxes, embeddings))
     assert diffs["unpaired"] == 0
@@ -151,9 +151,10 @@ def _pets_frame(shared_data):
 def test_onnx_detector_equals_detector_on_a_real_frame(resdcn, shared_data):
     _, model, path, _ = resdcn
     frame = _pets_frame(shared_data)
-    torch_boxes, torch_embeddings = Detector(model, SIZE, device="cpu", conf_thres=0.4)(frame)
+    torch_boxes, torch_embeddings, _ = Detector(model, SIZE, device="cpu", conf_thres=0.4)(frame)
     detector = OnnxDetector(path, conf_thres=0.4)
-    boxes, embeddings = detector(frame)
+    boxes, embeddings, classes = detector(frame)
+    assert classes.tolist() == [0] * len(boxes)
     assert 5 <= len(torch_boxes) <= 100  # the crafted heatmap gives clear peaks
     assert boxes.shape == torch_boxes.shape and boxes.dtype == np.float64
     assert embeddings.shape == torch_embeddings.shape == (len(boxes), 128) and embeddings.dtype == np.float32
@@ -241,8 +242,8 @@ def test_cli_int8_onnx_quantizes_the_convolutions_and_detects_as_float(tmp_path)
     found = people = 0
     for path in sorted((tmp_path / "seed7" / "images" / "synth-00" / "img1").iterdir())[::4]:
         frame = cv2.imread(str(path))
-        reference, _ = reference_detector(frame)
-        boxes, embeddings = detector(frame)
+        reference = reference_detector(frame).boxes
+        boxes, embeddings, _ = detector(frame)
         assert embeddings.shape == (len(boxes), 128)
         people += len(reference)
         if len(boxes):

@@ -73,8 +73,8 @@ def test_exported_ir_detects_as_pytorch(exported, pets_frames):
     frame = cv2.imread(str(sorted(pets_frames.iterdir())[0]))
     ours = OpenVinoDetector(path, conf_thres=0.2)
     reference = Detector(model, SIZE, "cpu", conf_thres=0.2)
-    boxes, embeddings = ours(frame)
-    torch_boxes, torch_embeddings = reference(frame)
+    boxes, embeddings, _ = ours(frame)
+    torch_boxes, torch_embeddings, _ = reference(frame)
     assert len(boxes) == len(torch_boxes) > 3
     np.testing.assert_allclose(boxes, torch_boxes, rtol=0, atol=1e-3)
     np.testing.assert_allclose(embeddings, torch_embeddings, rtol=0, atol=1e-4)
