@@ -58,7 +58,7 @@ import numpy as np
 from .camera_motion import warp_boxes, warp_xywh_states
 from .kalman_filter import CHI2INV95, KalmanFilterXYWH
 from .matching import iou_distance, linear_assignment, unit_embedding_distance
-from .track import check_detections, normalize_rows
+from .track import check_detections, check_one_class, normalize_rows
 
 TENTATIVE, CONFIRMED = 0, 1
 
@@ -248,14 +248,16 @@ class HybridTracker:
                                                  + (1 - self.ema_alpha) * feats[det_idx])
 
     def update(self, detections: np.ndarray, embeddings: Optional[np.ndarray] = None,
-               warp: Optional[np.ndarray] = None) -> List[HybridTrack]:
+               classes: Optional[np.ndarray] = None, *, warp: Optional[np.ndarray] = None) -> List[HybridTrack]:
         """Associate one frame; returns the confirmed tracks matched in it.
 
         ``detections``: (N, 5) ``[x1, y1, x2, y2, score]`` in frame pixels (all of them: the
         thresholds are applied here). ``embeddings``: (N, D) re-ID embeddings or None.
+        ``classes``: None or (N,) class indices, all one class (several: use a PerClassTracker).
         ``warp``: 2x3 affine from the previous frame to this one (camera motion), or None.
         """
         dets, feats = check_detections(detections, embeddings)
+        check_one_class(classes, len(dets))
         dets = dets.astype(np.float64, copy=False)
         if feats is not None:
             feats = normalize_rows(feats.astype(np.float64, copy=False))

@@ -41,7 +41,16 @@ from fairmot.errors import UserError
 from .camera_motion import warp_xyah_states
 from .kalman_filter import CHI2INV95, KalmanFilter
 from .matching import embedding_distance, fuse_motion, iou_distance, linear_assignment
-from .track import TRACKED, Track, TrackTable, check_detections, normalize_rows, tlwh_to_tlbr, tlwh_to_xyah
+from .track import (
+    TRACKED,
+    Track,
+    TrackTable,
+    check_detections,
+    check_one_class,
+    normalize_rows,
+    tlwh_to_tlbr,
+    tlwh_to_xyah,
+)
 
 
 class _Detections:
@@ -182,18 +191,20 @@ class JDETracker:
                             self.ema_alpha)
 
     def update(self, detections: np.ndarray, embeddings: Optional[np.ndarray] = None,
-               warp: Optional[np.ndarray] = None) -> List[Track]:
+               classes: Optional[np.ndarray] = None, *, warp: Optional[np.ndarray] = None) -> List[Track]:
         """Associate one frame's detections; returns the confirmed tracked tracks.
 
         ``detections``: (N, 5) array ``[x1, y1, x2, y2, score]`` in frame pixels (all of the
         frame's detections; thresholds are applied here). ``embeddings``: (N, D) array, one
         re-ID embedding per detection (normalised here), or None for motion-only tracking.
+        ``classes``: None or (N,) class indices, all one class (several: use a PerClassTracker).
         ``warp``: 2x3 affine from the previous frame to this one (camera motion), applied to every
         track's Kalman state before the prediction; None (FairMOT's behaviour) leaves them.
         Returns a list of :class:`~fairmot.trackers.track.Track` with ``track_id``, ``tlwh``,
         ``tlbr``, ``score``.
         """
         dets, feats = check_detections(detections, embeddings)
+        check_one_class(classes, len(dets))
         self.frame_id += 1
         frame = self.frame_id
         kf = self.kalman_filter

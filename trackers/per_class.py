@@ -53,7 +53,7 @@ class PerClassTracker:
         return tracker
 
     def update(self, detections: np.ndarray, embeddings: Optional[np.ndarray] = None,
-               classes: Optional[np.ndarray] = None, warp: Optional[np.ndarray] = None) -> List[ClassTrack]:
+               classes: Optional[np.ndarray] = None, *, warp: Optional[np.ndarray] = None) -> List[ClassTrack]:
         """Associate one frame: ``detections`` (N, 5), ``embeddings`` (N, D) or None, ``classes``
         (N,) class indices (None: all class 0), ``warp`` as the class trackers take it.
         Returns the reported tracks of every class, class by class."""

@@ -17,6 +17,7 @@ from typing import Dict, List
 
 from .hybrid_tracker import HybridTracker
 from .jde_tracker import JDETracker
+from .per_class import PerClassTracker
 
 TRACKERS: Dict[str, type] = {"fairmot": JDETracker, "hybrid": HybridTracker}
 DEFAULT_TRACKER = "hybrid"
@@ -45,11 +46,17 @@ def _tracker_class(name: str) -> type:
         raise ValueError(f"unknown tracker {name!r}: choose one of {', '.join(list_trackers())}") from None
 
 
-def create_tracker(name: str = DEFAULT_TRACKER, frame_rate: float = 30, **options):
-    """A new tracker ``name`` for a stream at ``frame_rate``; ``options`` are its keyword arguments."""
+def create_tracker(name: str = DEFAULT_TRACKER, frame_rate: float = 30, per_class: bool = False, **options):
+    """A new tracker ``name`` for a stream at ``frame_rate``; ``options`` are its keyword arguments.
+
+    ``per_class``: detections of several classes (``update(detections, embeddings, classes)``),
+    each class tracked by a tracker of its own (a :class:`~fairmot.trackers.per_class.PerClassTracker`),
+    ids unique across classes."""
     cls = _tracker_class(name)
     unknown = sorted(set(options) - set(tracker_options(name)))
     if unknown:
         raise ValueError(f"tracker {name!r} has no option {', '.join(map(repr, unknown))}; its options: "
                          f"{', '.join(tracker_options(name))}")
+    if per_class:
+        return PerClassTracker(lambda: cls(frame_rate=frame_rate, **options))
     return cls(frame_rate=frame_rate, **options)

@@ -100,6 +100,19 @@ def check_detections(detections, embeddings=None):
     return dets, feats
 
 
+def check_one_class(classes, count):
+    """What a tracker of one class accepts as ``classes``: None, or ``count`` entries all of one
+    class. Several classes are a UserError: one tracker would associate them with each other."""
+    if classes is None:
+        return
+    classes = np.asarray(classes).reshape(-1)
+    if len(classes) != count:
+        raise UserError(f"{len(classes)} classes for {count} detections")
+    if len(classes) and (classes != classes[0]).any():
+        raise UserError(f"detections of {len(np.unique(classes))} classes: a tracker of one class would match them "
+                        "across classes; use create_tracker(..., per_class=True), which tracks each class apart")
+
+
 def normalize_rows(x):
     return x / np.linalg.norm(x, axis=1, keepdims=True)
 

@@ -48,7 +48,7 @@ def run(tracker, frames, embeddings=None, warps=None):
     for i, dets in enumerate(frames):
         emb = None if embeddings is None else embeddings[i]
         warp = None if warps is None else warps[i]
-        out.append(tracker.update(np.array(dets, float).reshape(-1, 5), emb, warp))
+        out.append(tracker.update(np.array(dets, float).reshape(-1, 5), emb, warp=warp))
     return out
 
 

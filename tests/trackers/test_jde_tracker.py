@@ -212,7 +212,8 @@ def test_camera_motion_warp(noisy, use_embeddings):
     def ids(tracker, frames, warps):
         out = []
         for (dets, emb, _), warp in zip(frames, warps):
-            out.append([(t.track_id, *t.tlwh) for t in tracker.update(dets, emb if use_embeddings else None, warp)])
+            tracks = tracker.update(dets, emb if use_embeddings else None, warp=warp)
+            out.append([(t.track_id, *t.tlwh) for t in tracks])
         return out
     still = [None] * len(noisy.frames)
     assert ids(JDETracker(), noisy.frames, still) == ids(JDETracker(), noisy.frames, [np.eye(2, 3)] * len(still))
