@@ -55,6 +55,9 @@ def add_tracking_arguments(parser: argparse.ArgumentParser, weights_required: bo
     group.add_argument("--camera-motion", action="store_true",
                        help="estimate the camera's motion between frames (optical flow) and compensate it in "
                             "the tracker: for moving or shaking cameras")
+    group.add_argument("--classes", metavar="LIST",
+                       help="a model of several classes: track only these, comma-separated names or class "
+                            "numbers, e.g. person,car (default: every class the model has)")
     group.add_argument("--no-box-filter", action="store_true",
                        help="output every track, whatever its size and shape (other objects than people)")
     return group
@@ -120,6 +123,9 @@ def tracker_options(args) -> dict:
     options["tracker"] = tracker
     if args.camera_motion:
         options["camera_motion"] = True
+    if getattr(args, "classes", None):
+        from fairmot.datasets.classes import parse_name_list
+        options["classes"] = parse_name_list(args.classes)
     options["min_box_area"] = 0.0 if args.no_box_filter else args.min_box_area
     options["max_aspect_ratio"] = None if args.no_box_filter else args.max_aspect_ratio
     return options

@@ -22,10 +22,11 @@ class TrackDrawer:
     ``draw(frame, tracks, frame_index)`` draws in place and returns ``frame``; ``tracks`` are
     objects with ``track_id`` and ``tlwh`` (what the tracker returns). With ``trail`` N > 0 each
     track also gets a line through the centres of its boxes in the last N frames drawn, fading
-    out with age; a track not drawn for N frames loses its trail.
+    out with age; a track not drawn for N frames loses its trail. ``class_names``: label each box
+    with its class (tracks with ``cls``, from a :class:`~fairmot.trackers.PerClassTracker`).
     """
 
-    def __init__(self, frame_size, trail: int = 0):
+    def __init__(self, frame_size, trail: int = 0, class_names=None):
         width, height = frame_size
         scale = max(min(width, height) / 600.0, 0.5)
         self.thickness = max(int(round(2 * scale)), 1)
@@ -35,6 +36,7 @@ class TrackDrawer:
         self.trail = max(int(trail), 0)
         self._centres = {}      # track id -> deque of (frame number drawn, (x, y))
         self._drawn = 0
+        self.class_names = class_names   # labels "car 12" instead of "12" (several classes)
 
     def color(self, track_id):
         color = self._colors.get(track_id)
@@ -72,7 +74,10 @@ class TrackDrawer:
             p2 = (int(round(x + w)), int(round(y + h)))
             color = self.color(track.track_id)
             cv2.rectangle(frame, p1, p2, color, self.thickness)
-            cv2.putText(frame, str(track.track_id), (p1[0], max(p1[1] - 4, 12)), font,
+            label = str(track.track_id)
+            if self.class_names is not None:
+                label = f"{self.class_names[getattr(track, 'cls', 0)]} {label}"
+            cv2.putText(frame, label, (p1[0], max(p1[1] - 4, 12)), font,
                         self.font_scale, color, self.text_thickness, cv2.LINE_AA)
         if frame_index is not None:
             cv2.putText(frame, f"frame {frame_index}  tracks {len(tracks)}", (8, int(24 * self.font_scale / 0.6)),

@@ -1,9 +1,11 @@
 """The tracking loop: frame source -> detector -> tracker -> output filter -> writers.
 
 :func:`track_source` runs the loop over any :class:`~fairmot.sources.FrameSource` with any
-detector (``detector(frame) -> (boxes (N, 5), embeddings (N, D))`` with a ``timings`` dict and a
-``conf_thres`` attribute, as :class:`fairmot.inference.detector.BaseDetector`) and a
-:class:`fairmot.trackers.JDETracker`, timing every stage. :func:`track_to_folder` adds the usual
+detector (``detector(frame) -> (boxes (N, 5), embeddings (N, D), classes (N,))`` with a
+``timings`` dict, a ``class_table`` and a ``conf_thres`` attribute, as
+:class:`fairmot.inference.detector.BaseDetector`) and a tracker of :mod:`fairmot.trackers`
+(for a model of several classes a :class:`~fairmot.trackers.PerClassTracker`: each class tracked
+on its own: ``create_tracker(..., per_class=True)``), timing every stage. :func:`track_to_folder` adds the usual
 outputs (``<name>.txt`` MOTChallenge results and an annotated ``<name>.avi``/``.mp4``); it is what
 ``fairmot track`` and the one-shot ``fairmot eval`` run.
 
@@ -25,7 +27,7 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 
 from fairmot.datasets.mot_format import MotResultWriter
 from fairmot.errors import UserError
-from fairmot.trackers import DEFAULT_TRACKER, create_tracker, filter_tracks
+from fairmot.trackers import DEFAULT_TRACKER, PerClassTracker, create_tracker, filter_tracks
 from fairmot.utils.atomic import cannot_create_in
 from fairmot.utils.stop_signals import Interrupted, StopAtSafePoint
 
@@ -158,13 +160,19 @@ def detection_threshold(tracker) -> float:
 _NO_DETECTIONS = np.zeros((0, 5), np.float32)
 
 
+def track_class(track) -> int:
+    """The class index of a reported track (0 from a one-class tracker)."""
+    return getattr(track, "cls", 0)
+
+
 def track_source(source: FrameSource, detector: BaseDetector, tracker,
                  results: Optional[MotResultWriter] = None, video: Optional[VideoWriter] = None,
                  summary: Optional[TrackingSummary] = None, progress: bool = True,
                  min_box_area: float = 100, max_aspect_ratio: Optional[float] = 1.6,
                  camera_motion=None, max_frames: Optional[int] = None, duration: Optional[float] = None,
                  display=None, on_progress: Optional[Callable[[int], None]] = None,
-                 prefetch: bool = True, exports: Sequence = (), trail: int = 0) -> TrackingSummary:
+                 prefetch: bool = True, exports: Sequence = (), trail: int = 0,
+                 classes: Optional[Sequence[int]] = None) -> TrackingSummary:
     """Track every frame of ``source``; returns a :class:`TrackingSummary`.
 
     results: a :class:`~fairmot.datasets.mot_format.MotResultWriter` or None; video: a
@@ -174,8 +182,11 @@ def track_source(source: FrameSource, detector: BaseDetector, tracker,
     ``write_frame(index, frame, tracks)`` (:mod:`fairmot.inference.track_exports`), given the frame
     before anything is drawn on it; trail: draw each track's last ``trail`` centres. All are fed
     every frame; the caller owns (closes) them. Output tracks are the tracker's, filtered as FairMOT's demo does
-    (area > ``min_box_area``, width / height <= ``max_aspect_ratio``). The detector's threshold is
-    set to the tracker's lowest (see :func:`detection_threshold`).
+    (area > ``min_box_area``, width / height <= ``max_aspect_ratio``, the latter for people only:
+    :func:`~fairmot.trackers.filter_tracks`). ``classes``: class indices to keep (None: all); the others'
+    detections never reach the tracker. Result rows carry each track's class number in column 8
+    (-1 for a one-class model). The detector's threshold is set to the tracker's lowest (see
+    :func:`detection_threshold`).
 
     The run ends with the source, after ``max_frames`` frames, or after ``duration`` seconds of the
     source (wall-clock time for a live one). With ``prefetch`` (and a detector whose ``read_ahead``
@@ -198,7 +209,15 @@ def track_source(source: FrameSource, detector: BaseDetector, tracker,
         source = reader = PrefetchReader(source, detector.prepare)
     seconds = summary.seconds
     detector.conf_thres = detection_threshold(tracker)
-    drawer = (TrackDrawer(video.size if video is not None else source.size, trail=trail)
+    table = getattr(detector, "class_table", None)
+    class_names = table.names if table is not None else ("person",)
+    class_numbers = table.result_numbers() if table is not None else [-1]
+    if len(class_names) > 1 and not isinstance(tracker, PerClassTracker):
+        raise ValueError(f"the detector has {len(class_names)} classes: track them with "
+                         "create_tracker(..., per_class=True), which keeps each class apart")
+    keep_classes = None if classes is None else np.asarray(sorted(classes), np.int64)
+    drawer = (TrackDrawer(video.size if video is not None else source.size, trail=trail,
+                          class_names=class_names if len(class_names) > 1 else None)
               if video is not None or display is not None else None)
     pop_missed = getattr(source, "pop_missed", None)
     bar = tqdm(total=source.length or None, desc=source.name, unit="frame", disable=not progress or None,
@@ -218,26 +237,29 @@ def track_source(source: FrameSource, detector: BaseDetector, tracker,
                 for _ in range(min(missed, MAX_GAP_STEPS)):
                     tracker.update(_NO_DETECTIONS, None)
                 if reader is not None:
-                    boxes, embeddings = detector(frame, prepared=reader.last_prepared)
+                    detections = detector(frame, prepared=reader.last_prepared)
                 else:
-                    boxes, embeddings = detector(frame)
+                    detections = detector(frame)
+                if keep_classes is not None:
+                    detections = detections.select(np.isin(detections.classes, keep_classes))
                 t_motion = time.perf_counter()
                 if camera_motion is not None:
                     if missed:
                         camera_motion.reset()  # the view before an outage says nothing about the motion now
-                    warp = camera_motion(frame, boxes)
+                    warp = camera_motion(frame, detections.boxes)
                     t2 = time.perf_counter()
-                    tracked = tracker.update(boxes, embeddings, warp=warp)
+                    tracked = tracker.update(*detections, warp=warp)
                 else:
                     t2 = t_motion
-                    tracked = tracker.update(boxes, embeddings)
-                tracks = filter_tracks(tracked, min_box_area, max_aspect_ratio)
+                    tracked = tracker.update(*detections)
+                tracks = filter_tracks(tracked, min_box_area, max_aspect_ratio, class_names)
                 t3 = time.perf_counter()
                 try:
                     if video is not None:
                         video.check_space()  # before the results, so both hold the same frames
                     if results is not None:
-                        results.write_frame(index, ((t.track_id, t.tlwh, t.score) for t in tracks))
+                        results.write_frame(index, ((t.track_id, t.tlwh, t.score, class_numbers[track_class(t)])
+                                                    for t in tracks))
                     for export in exports:
                         export.write_frame(index, frame, tracks)
                     if drawer is not None:
@@ -340,7 +362,7 @@ def track_to_folder(source: FrameSource, detector: BaseDetector, output_dir: str
                     max_frames: Optional[int] = None, duration: Optional[float] = None, display=None,
                     on_progress: Optional[Callable[[int], None]] = None, trails: int = 0,
                     save_json: bool = False, crops_every: Optional[int] = None,
-                    **tracker_options) -> TrackingSummary:
+                    classes: Optional[Sequence[int]] = None, **tracker_options) -> TrackingSummary:
     """Track ``source`` into ``output_dir/<name>.txt`` and, unless ``video_format`` is None, an
     annotated ``output_dir/<name>.<video_format>`` at the source's size and frame rate (with
     each track's last ``trails`` centres drawn). ``save_json`` adds ``<name>.jsonl`` (one line per
@@ -349,14 +371,21 @@ def track_to_folder(source: FrameSource, detector: BaseDetector, output_dir: str
 
     Files are staged and published as :mod:`fairmot.inference.outputs` says: never over the
     source, never over an earlier result unless ``overwrite``, moved into place at the end.
-    The tracker is a fresh ``create_tracker(tracker, source.fps, **tracker_options)`` (its track
-    buffer scales with the frame rate). Output tracks pass the box filter ``min_box_area`` /
-    ``max_aspect_ratio`` (FairMOT's person rule; 0 and None turn it off); ``max_frames``,
-    ``duration``, ``display`` and ``on_progress`` are :func:`track_source`'s. Returns the :class:`TrackingSummary`.
+    The tracker is a fresh ``create_tracker(tracker, source.fps, **tracker_options)``, per class
+    for a detector of several classes (its track buffer scales with the frame rate). Output tracks pass the box
+    filter ``min_box_area`` / ``max_aspect_ratio`` (FairMOT's person rule, for people only; 0 and
+    None turn it off); ``classes``: the classes to track, names or numbers (None: all);
+    ``max_frames``, ``duration``, ``display`` and ``on_progress`` are :func:`track_source`'s.
+    Returns the :class:`TrackingSummary`.
     """
     # bad options fail before any file
+    table = getattr(detector, "class_table", None)
+    if classes is not None:
+        from fairmot.datasets.classes import ClassTable
+        classes = (table or ClassTable.single()).select(classes)
     try:
-        tracker_object = create_tracker(tracker, source.fps, **tracker_options)
+        tracker_object = create_tracker(tracker, source.fps, per_class=table is not None and len(table) > 1,
+                                        **tracker_options)
     except ValueError as err:
         raise UserError(str(err)) from None
     estimator = None
@@ -390,7 +419,8 @@ def track_to_folder(source: FrameSource, detector: BaseDetector, output_dir: str
             exports = []
             try:
                 if "json" in paths:
-                    exports.append(stack.enter_context(JsonLinesWriter(outputs.staged["json"])))
+                    names = table.names if table is not None and len(table) > 1 else None
+                    exports.append(stack.enter_context(JsonLinesWriter(outputs.staged["json"], names)))
                 if "crops" in paths:
                     exports.append(stack.enter_context(CropWriter(outputs.staged["crops"], crops_every)))
             except OSError as err:
@@ -399,7 +429,7 @@ def track_to_folder(source: FrameSource, detector: BaseDetector, output_dir: str
                 track_source(source, detector, tracker_object, results, video if "video" in paths else None,
                              summary, progress, min_box_area, max_aspect_ratio, estimator, max_frames=max_frames,
                              duration=duration, display=display, on_progress=on_progress, exports=exports,
-                             trail=trails)
+                             trail=trails, classes=classes)
     except BaseException:
         outputs.abandon(summary.frames)
         summary.kept_partial = outputs.kept_partial

@@ -2,7 +2,8 @@
 
 - :class:`JsonLinesWriter`: ``<name>.jsonl``, one line per frame,
   ``{"frame": 12, "tracks": [{"id": 3, "box": [x, y, w, h], "score": 0.91}, ...]}`` (box: top-left
-  corner, width and height in frame pixels), flushed after every frame;
+  corner, width and height in frame pixels; ``"class": "car"`` too for a model of several classes),
+  flushed after every frame;
 - :class:`CropWriter`: ``<name>_crops/<id>/<frame>.jpg``, each track's box cut from every k-th
   frame, a folder per identity: the layout re-identification datasets use.
 
@@ -23,16 +24,22 @@ CROPS_SUFFIX = "_crops"
 
 
 class JsonLinesWriter:
-    """One JSON object per frame; a crash keeps every whole line written."""
+    """One JSON object per frame; a crash keeps every whole line written. ``class_names``: give
+    each track its ``"class"`` (a model of several classes)."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, class_names=None):
         self.path = path
+        self.class_names = class_names
         self._file = open(path, "w")
 
+    def _track(self, t) -> dict:
+        out = {"id": int(t.track_id), "box": [round(float(v), 2) for v in t.tlwh], "score": round(float(t.score), 4)}
+        if self.class_names is not None:
+            out["class"] = self.class_names[getattr(t, "cls", 0)]
+        return out
+
     def write_frame(self, index: int, frame: np.ndarray, tracks: Iterable) -> None:
-        line = {"frame": int(index),
-                "tracks": [{"id": int(t.track_id), "box": [round(float(v), 2) for v in t.tlwh],
-                            "score": round(float(t.score), 4)} for t in tracks]}
+        line = {"frame": int(index), "tracks": [self._track(t) for t in tracks]}
         self._file.write(json.dumps(line) + "\n")
         self._file.flush()
 

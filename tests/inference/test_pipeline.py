@@ -99,7 +99,7 @@ def test_an_outage_steps_the_tracker_through_the_missed_frames(pets_frames, dete
             self.rows = []
 
         def write_frame(self, index, tracks):
-            self.rows.extend((index, i, *np.round(tlwh, 2)) for i, tlwh, _ in tracks)
+            self.rows.extend((index, i, *np.round(tlwh, 2)) for i, tlwh, *_ in tracks)
 
     written = Rows()
     stream = _SourceWithOutage(open_source(pets_frames), missed=6)
