@@ -40,6 +40,14 @@ def add_parser(subparsers):
     parser.add_argument("--plot", metavar="FILE.png",
                         help="draw the scores as a bar chart: HOTA, MOTA, IDF1 (and AP50) per sequence and "
                              "combined (needs matplotlib: pip install 'fairmot[plots]')")
+    parser.add_argument("--per-class", action="store_true",
+                        help="score each class on its own (column 8 of both files: MOT17's class numbers, or "
+                             "the numbers a model of several classes writes) and print every metric per class "
+                             "and their average; pedestrians (1) by the MOTChallenge rules, any other class on "
+                             "all its rows")
+    parser.add_argument("--eval-classes", metavar="LIST",
+                        help="with --per-class: only these class numbers, e.g. 1,3 (default: the classes in "
+                             "the results)")
     parser.add_argument("--metrics", default="hota,clear,identity", metavar="LIST",
                         help="what to compute, comma-separated: hota (HOTA, DetA, AssA, DetRe, DetPr, AssRe, "
                              "AssPr, LocA, by TrackEval's rules), clear (MOTA, MOTP, FP, FN, IDs, ...), "
@@ -110,7 +118,12 @@ def track_sequences(args, gt_root, frames):
         with open_source(seq_dir, start_frame=first, end_frame=last) as source:
             runs.append(track_and_report(source, detector, args.output, args.video_format, options,
                                          run=track_recorded, overwrite=args.overwrite))
-    return names, detection_ap(runs, gt_root, frames, args.min_visibility)
+    if not args.per_class:
+        return names, detection_ap(runs, gt_root, frames, args.min_visibility), None
+    table = detector.class_table
+    aps = {number: detection_ap(runs, gt_root, frames, args.min_visibility, class_index=index, class_number=number)
+           for index, number in enumerate(table.numbers)}
+    return names, aps, dict(zip(table.numbers, table.names))
 
 
 def check_writable(path, flag, overwrite=False):
@@ -122,6 +135,57 @@ def check_writable(path, flag, overwrite=False):
     reason = "it is a folder" if os.path.isdir(path) else cannot_create_in(folder)
     if reason:
         raise UserError(f"{flag} {path}: cannot write a file there ({reason})")
+
+
+def _class_numbers(text):
+    try:
+        return [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise UserError(f"--eval-classes {text!r}: expected class numbers, e.g. 1,3") from None
+
+
+def _report_per_class(args, gt_root, results_dir, sequences, frames, metrics, classes, aps, class_names):
+    """--per-class: a table per class, then one row per class and their AVERAGE (stdout); the
+    latter also to --json / --csv / --plot (--json: every class's table too)."""
+    import json
+    import time
+
+    from fairmot.evaluation import report
+    from fairmot.evaluation.model_eval import add_ap_column
+    from fairmot.evaluation.per_class import AVERAGE, evaluate_folder_per_class
+    from fairmot.utils.atomic import atomic_write_text
+
+    if class_names:
+        classes = classes or list(class_names)
+        class_names = {n: f"{name} ({n})" for n, name in class_names.items()}
+    started = time.perf_counter()
+    per_class, summary = evaluate_folder_per_class(gt_root, results_dir, classes, half=args.half, sequences=sequences,
+                                                   frames=frames, metrics=metrics, names=class_names, progress=True)
+    seconds = time.perf_counter() - started
+    if aps is not None:
+        labels = {label: number for number, label in class_names.items()}
+        for label in per_class:
+            per_class[label] = add_ap_column(per_class[label], aps[labels[label]])
+        class_aps = {label: aps[labels[label]]["OVERALL"] for label in per_class}
+        valid = [v["ap"] for v in class_aps.values() if v["ap"] == v["ap"]]
+        class_aps[AVERAGE] = {"ap": sum(valid) / len(valid) if valid else float("nan")}
+        summary = add_ap_column(summary, class_aps)
+    for label, table in per_class.items():
+        print(f"== {label}\n{report.format_table(table)}\n", flush=True)
+    print(f"== per class\n{report.format_table(summary)}", flush=True)
+    print(f"scored {len(per_class)} class(es) on {len(sequences)} sequence(s) ({', '.join(metrics)}) in "
+          f"{seconds:.1f} s", file=sys.stderr)
+    if args.json:
+        atomic_write_text(args.json, json.dumps({"per_class": {label: report.summary_to_dict(t)
+                                                               for label, t in per_class.items()},
+                                                 "summary": report.summary_to_dict(summary)}, indent=2) + "\n")
+    if args.csv:
+        report.write_csv(summary, args.csv)
+    if args.plot:
+        from fairmot.evaluation.plots import plot_scores
+        plot_scores(summary, args.plot, title=f"{os.path.basename(os.path.normpath(results_dir))} per class")
+        print(f"chart: {args.plot}")
+    return 0
 
 
 def run(args):
@@ -146,9 +210,12 @@ def run(args):
         if args.sequences and args.sequences != [single]:
             raise UserError(f"{args.gt_root} is the sequence {single}: --sequences cannot pick others")
         args.sequences = [single]
-    aps = None
+    aps, class_names = None, None
+    eval_classes = _class_numbers(args.eval_classes) if args.eval_classes else None
+    if eval_classes and not args.per_class:
+        raise UserError("--eval-classes picks the classes of --per-class: add --per-class")
     if args.weights:
-        sequences, aps = track_sequences(args, gt_root, frames)
+        sequences, aps, class_names = track_sequences(args, gt_root, frames)
         results_dir = args.output
     else:
         if not args.results_dir:
@@ -162,6 +229,9 @@ def run(args):
 
     from fairmot.evaluation import report, scoring
     from fairmot.evaluation.model_eval import add_ap_column
+    if args.per_class:
+        return _report_per_class(args, gt_root, results_dir, sequences, frames, metrics, eval_classes, aps,
+                                 class_names)
     started = time.perf_counter()
     summary = scoring.evaluate_folder(gt_root, results_dir, half=args.half, sequences=sequences,
                                       frames=frames, progress=True, metrics=metrics)
