@@ -1,6 +1,10 @@
 """Parameters of the synthetic scene generator (:mod:`fairmot.datasets.synthetic`); no imports
 beyond the standard library, so the CLI can show its defaults without loading OpenCV."""
 from dataclasses import dataclass
+from typing import Tuple
+
+# classes the generator can draw, with their MOT17 class numbers (ground truth column 8)
+SYNTH_CLASSES = {"person": 1, "car": 3}
 
 
 @dataclass
@@ -20,3 +24,6 @@ class SynthConfig:
     pan_speed: float = 0.0       # camera pan: peak speed, pixels per frame (0 = no pan)
     noise: float = 2.0           # pixel noise std (0 = none)
     jpeg_quality: int = 92
+    classes: Tuple[str, ...] = ("person",)   # what the scene holds: person, car
+    mean_cars: float = 1.6       # cars the scene tends towards (with "car" in classes)
+    max_cars: int = 4

@@ -6,7 +6,10 @@ directions, enter and leave at the borders, and occlude each other: figures are 
 near (by foot position), and ground truth records each full-body box (the tight box of the
 whole rendered figure, also where it is hidden) with its visible fraction, MOT17 style.
 Sizes follow a simple perspective: people lower in the frame are nearer and bigger.
-Optional camera motion, by whole-pixel shifts of the view over a larger scene (so boxes stay
+With ``classes`` including "car", cars (:mod:`fairmot.datasets.synthetic_cars`) drive along the
+ground, several times faster than people, in and out of view, occluding and occluded by them;
+ground truth gives every row its class (MOT17's numbers: 1 person, 3 car) and ids are unique
+across classes. Optional camera motion, by whole-pixel shifts of the view over a larger scene (so boxes stay
 exact): shake (``jitter``) and a pan (``pan_speed``: the view sweeps half a frame width to the
 right and back, a cosine in time, at most ``pan_speed`` pixels a frame); and pixel noise.
 
@@ -27,7 +30,8 @@ from fairmot.errors import UserError
 
 from .convert_mot import SequencePart, convert_mot
 from .jde_writer import check_new_dataset
-from .synth_config import SynthConfig  # noqa: F401  (part of this module's API)
+from .synth_config import SYNTH_CLASSES, SynthConfig  # noqa: F401  (part of this module's API)
+from .synthetic_cars import CAR_HEIGHT, Car, colour_car, draw_car, random_car_look
 
 # part indices of a rendered figure (0 = not the figure); colours come from a palette
 SKIN, HAIR, SHIRT, TRIM, TROUSERS, SHOES, BAG, HAT = range(1, 9)
@@ -274,8 +278,57 @@ class SyntheticScene:
         widen = self.canvas_w / (config.width + 2 * self.margin)
         self.mean_people = config.mean_people * widen if self.pan_range else config.mean_people
         self.max_people = int(round(config.max_people * widen)) if self.pan_range else config.max_people
+        if "person" not in config.classes:
+            self.mean_people = self.max_people = 0
         for _ in range(int(rng.poisson(self.mean_people))):
             self._spawn(inside=True)
+        # cars draw from the generator only after everything a person-only scene draws: such a
+        # scene stays what it always was
+        self.cars = []
+        self.mean_cars = config.mean_cars * widen if "car" in config.classes else 0.0
+        if self.mean_cars:
+            for _ in range(int(rng.poisson(self.mean_cars))):
+                self._spawn_car(inside=True)
+
+    def ground_height(self, y):
+        """Pixel height of a standard person with feet on canvas row ``y``."""
+        c = self.cfg
+        t = (y - self.horizon_y) / (c.height + self.margin - self.horizon_y)
+        return c.height * (c.far_height + (c.near_height - c.far_height) * t)
+
+    def car_height(self, car):
+        return CAR_HEIGHT * self.ground_height(car.y) * car.look.scale
+
+    def _spawn_car(self, inside=False):
+        if len(self.cars) >= self.cfg.max_cars:
+            return
+        rng = self.rng
+        look = random_car_look(rng)
+        # a lane: anywhere on the ground but the farthest strip
+        y = rng.uniform(self.horizon_y + 0.12 * (self.canvas_h - self.horizon_y), self.canvas_h - 2)
+        direction = 1 if rng.random() < 0.5 else -1
+        length = look.length * CAR_HEIGHT * self.ground_height(y) * look.scale
+        if inside:
+            x = rng.uniform(0, self.canvas_w)
+        else:
+            x = -0.6 * length if direction > 0 else self.canvas_w + 0.6 * length
+        self.cars.append(Car(self.next_id, look, x, y, speed=rng.uniform(4.0, 9.0), direction=direction))
+        self.next_id += 1
+
+    def _step_cars(self):
+        c, rng = self.cfg, self.rng
+        for car in self.cars:
+            car.x += car.direction * car.speed * self.ground_height(car.y) / 1.7 / c.fps
+        self.cars = [car for car in self.cars if not self._car_gone(car)]
+        deficit = (self.mean_cars - len(self.cars)) / max(self.mean_cars, 1e-6)
+        if rng.random() < np.clip(0.03 + 0.25 * deficit, 0, 0.5):
+            self._spawn_car()
+
+    def _car_gone(self, car):
+        x, _, bw, _ = car.box
+        if bw == 0:
+            return False
+        return (x + bw < 0 and car.direction < 0) or (x > self.canvas_w and car.direction > 0)
 
     def person_height(self, walker):
         """Pixel height at the walker's foot row (perspective: lower = nearer = bigger)."""
@@ -332,6 +385,8 @@ class SyntheticScene:
         if c.jitter > 0:
             self.offset = np.clip(0.6 * self.offset + rng.normal(0, c.jitter, 2),
                                   -self.margin, self.margin)
+        if self.mean_cars or self.cars:
+            self._step_cars()
         self.frame_index += 1
 
     def pan_offset(self):
@@ -354,20 +409,23 @@ class SyntheticScene:
         """Draw the current frame.
 
         Returns ``(frame, rows, owner)``: the BGR uint8 frame; ground-truth rows
-        ``(id, x, y, w, h, visibility)`` (full-body tlwh in frame pixels) for people whose box
-        centre is inside the frame; and an int32 map of the frame giving, per pixel, the id of
-        the person seen there (0 = background).
+        ``(id, x, y, w, h, visibility, class)`` (full-body tlwh in frame pixels; class 1 person,
+        3 car) for objects whose box centre is inside the frame; and an int32 map of the frame
+        giving, per pixel, the id of the object seen there (0 = background).
         """
         c = self.cfg
         canvas = self.background.copy()
         owner = np.zeros(canvas.shape[:2], dtype=np.int32)
-        order = sorted(self.walkers, key=lambda w: w.y)  # far (small y) first
+        order = sorted(self.walkers + self.cars, key=lambda w: w.y)  # far (small y) first
         figures = []
         for w in order:
-            h = self.person_height(w)
-            direction = 1 if math.cos(w.heading) >= 0 else -1
-            parts, (ax, ay) = draw_person(w.look, h, w.phase, direction,
-                                          w.x - math.floor(w.x), w.y - math.floor(w.y))
+            frac_x, frac_y = w.x - math.floor(w.x), w.y - math.floor(w.y)
+            if isinstance(w, Car):
+                parts, (ax, ay) = draw_car(w.look, self.car_height(w), w.direction, frac_x, frac_y)
+            else:
+                h = self.person_height(w)
+                direction = 1 if math.cos(w.heading) >= 0 else -1
+                parts, (ax, ay) = draw_person(w.look, h, w.phase, direction, frac_x, frac_y)
             x0, y0 = math.floor(w.x) - ax, math.floor(w.y) - ay
             rows, cols = np.flatnonzero(parts.any(1)), np.flatnonzero(parts.any(0))
             w.box = (x0 + cols[0], y0 + rows[0], cols[-1] - cols[0] + 1, rows[-1] - rows[0] + 1)
@@ -376,7 +434,8 @@ class SyntheticScene:
             x, y, bw, bh = w.box
             self._shadow(canvas, x + bw / 2, y + bh, bw * 0.9, bh * 0.05)
         for w, parts, x0, y0 in figures:
-            self._paste(canvas, owner, parts, colour_person(parts, w.look), x0, y0, w.track_id)
+            bgr = colour_car(parts, w.look) if isinstance(w, Car) else colour_person(parts, w.look)
+            self._paste(canvas, owner, parts, bgr, x0, y0, w.track_id)
 
         ox = self.margin + self.pan_offset() + int(round(self.offset[0]))
         oy = self.margin + int(round(self.offset[1]))
@@ -392,8 +451,8 @@ class SyntheticScene:
             x, y, bw, bh = w.box
             x, y = x - ox, y - oy
             if 0 <= x + bw / 2 <= c.width and 0 <= y + bh / 2 <= c.height:
-                rows.append((w.track_id, x, y, bw, bh,
-                             visible[w.track_id] / np.count_nonzero(parts)))
+                rows.append((w.track_id, x, y, bw, bh, visible[w.track_id] / np.count_nonzero(parts),
+                             SYNTH_CLASSES["car" if isinstance(w, Car) else "person"]))
         return np.ascontiguousarray(frame), rows, owner
 
     @staticmethod
@@ -436,9 +495,9 @@ imExt=.jpg
 
 
 def format_gt_row(frame, row):
-    """MOT17-style ground-truth line: ``frame,id,x,y,w,h,1,1,visibility``."""
-    track_id, x, y, w, h, vis = row
-    return f"{frame},{track_id},{x},{y},{w},{h},1,1,{vis:.4f}\n"
+    """MOT17-style ground-truth line: ``frame,id,x,y,w,h,1,class,visibility``."""
+    track_id, x, y, w, h, vis, cls = row
+    return f"{frame},{track_id},{x},{y},{w},{h},1,{cls},{vis:.4f}\n"
 
 
 def write_sequence(seq_dir, config, seed, progress=None):
@@ -482,7 +541,10 @@ def check_config(config: SynthConfig) -> None:
               ("jitter", math.isfinite(config.jitter) and config.jitter >= 0, "a number >= 0"),
               ("pan-speed", math.isfinite(config.pan_speed) and 0 <= config.pan_speed <= config.width / 8,
                f"between 0 and {config.width / 8:g} pixels a frame (an eighth of --width)"),
-              ("noise", math.isfinite(config.noise) and config.noise >= 0, "a number >= 0")]
+              ("noise", math.isfinite(config.noise) and config.noise >= 0, "a number >= 0"),
+              ("classes", bool(config.classes) and set(config.classes) <= set(SYNTH_CLASSES)
+               and len(set(config.classes)) == len(config.classes),
+               f"some of {', '.join(SYNTH_CLASSES)}, each once")]
     for name, ok, what in limits:
         if not ok:
             raise UserError(f"--{name} must be {what}")
@@ -523,7 +585,8 @@ def write_synthetic_dataset(out_dir, sequences=4, seed=0, val_sequences=None, co
                 write_sequence(seq_dir, config, (seed, i), progress=bar)
         parts = [SequencePart(d, "val" if i >= sequences - val_sequences else "train", 1, config.frames)
                  for i, d in enumerate(seq_dirs)]
-        return convert_mot(parts, out_dir, name, gt_format="mot16", progress=False)
+        return convert_mot(parts, out_dir, name, gt_format="mot16", progress=False,
+                           classes=tuple(SYNTH_CLASSES[c] for c in config.classes))
     except BaseException:
         # a dataset cut short is of no use: remove what this run drew (nothing was there before)
         for seq_dir in seq_dirs:

@@ -1,4 +1,5 @@
-"""fairmot synth OUTDIR: write synthetic pedestrian sequences ready to train and evaluate on.
+"""fairmot synth OUTDIR: write synthetic sequences (people, and cars with --classes person,car)
+ready to train and evaluate on.
 
 OUTDIR gets MOTChallenge sequences (synth-NN/img1, gt/gt.txt, seqinfo.ini), their JDE labels and
 list files, and OUTDIR/data.json (train: the first sequences, test: the last --val-sequences,
@@ -44,6 +45,12 @@ def add_parser(subparsers):
     parser.add_argument("--fps", type=int, default=defaults.fps, help="frame rate")
     parser.add_argument("--people", type=float, default=defaults.mean_people,
                         help=f"average number of people in view (default {defaults.mean_people})")
+    parser.add_argument("--classes", default="person", metavar="LIST",
+                        help="what the scenes hold, comma-separated: person, car (default person); with "
+                             "car, cars drive along the ground, each class with its own identities, the class "
+                             "in ground-truth column 8 (MOT17's numbers: 1 person, 3 car)")
+    parser.add_argument("--cars", type=float, default=defaults.mean_cars,
+                        help=f"with --classes ...,car: average number of cars in view (default {defaults.mean_cars})")
     parser.add_argument("--camera-motion", choices=CAMERA_MOTIONS, default="still",
                         help="how the camera moves: still (default), pan (sweeps half a frame width to the "
                              "right and back, at most --pan-speed pixels a frame), shake (--jitter pixels), "
@@ -62,13 +69,24 @@ def add_parser(subparsers):
 def run(args):
     import math
 
+    from fairmot.datasets.classes import canonical_name, parse_name_list
+    from fairmot.datasets.synth_config import SYNTH_CLASSES
     from fairmot.datasets.synthetic import write_synthetic_dataset
+    from fairmot.errors import UserError
 
     pan_speed, jitter = camera_settings(args.camera_motion, args.pan_speed, args.jitter)
+    classes = tuple(dict.fromkeys(canonical_name(c) for c in parse_name_list(args.classes)))
+    unknown = [c for c in classes if c not in SYNTH_CLASSES]
+    if unknown:
+        raise UserError(f"--classes: the generator cannot draw {', '.join(unknown)}; it draws "
+                        f"{', '.join(SYNTH_CLASSES)}")
+    if not (math.isfinite(args.cars) and 0 <= args.cars <= 20):
+        raise UserError(f"--cars must be a number between 0 and 20, got {args.cars}")
     config = SynthConfig(width=args.width, height=args.height, frames=args.frames, fps=args.fps,
                          mean_people=args.people,
                          max_people=max(14, int(2 * args.people)) if math.isfinite(args.people) else 14,
-                         jitter=jitter, noise=args.noise, pan_speed=pan_speed)
+                         jitter=jitter, noise=args.noise, pan_speed=pan_speed, classes=classes,
+                         mean_cars=args.cars, max_cars=max(4, int(math.ceil(2 * args.cars))))
     summary = write_synthetic_dataset(args.outdir, sequences=args.sequences, seed=args.seed,
                                       val_sequences=args.val_sequences, config=config,
                                       name=args.name)

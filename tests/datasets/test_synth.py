@@ -46,7 +46,8 @@ def test_ground_truth_matches_the_rendered_figures():
         assert image.shape == (360, 640, 3) and owner.shape == (360, 640)
         ids = [r[0] for r in rows]
         assert len(ids) == len(set(ids))
-        for track_id, x, y, w, h, vis in rows:
+        for track_id, x, y, w, h, vis, cls in rows:
+            assert cls == 1
             assert 0 <= x + w / 2 <= 640 and 0 <= y + h / 2 <= 360  # centre inside the frame
             assert 0.25 < w / h < 0.65                              # upright people
             ys, xs = np.nonzero(owner == track_id)
