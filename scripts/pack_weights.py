@@ -44,6 +44,8 @@ def main():
     config = meta.get("config", {})
     out = {"epoch": meta.get("epoch"), "state_dict": packed, "arch": arch, "heads": heads, "head_conv": head_conv,
            "config": {k: config[k] for k in ("input_size", "ltrb", "data") if k in config}}
+    if meta.get("classes"):   # a model of several classes names them
+        out["classes"] = meta["classes"]
     if scales:
         out[INT8_SCALES] = scales
     os.makedirs(os.path.dirname(os.path.abspath(args.target)), exist_ok=True)

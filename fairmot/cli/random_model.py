@@ -13,6 +13,9 @@ def add_parser(subparsers):
     p.add_argument("output", metavar="OUT.pth", help="checkpoint file to write (must not exist)")
     p.add_argument("--arch", default="resdcn_18", help="architecture (default resdcn_18)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--classes", metavar="LIST",
+                   help="a model of several classes, comma-separated names, e.g. person,car (numbered 1, 2, ...; "
+                        "default: one class, person)")
     return p
 
 
@@ -28,6 +31,12 @@ def run(args):
 
     if args.arch not in list_archs():
         raise UserError(f"unknown architecture {args.arch!r}; choose one of {', '.join(list_archs())}")
-    write_checkpoint(args.output, detector_like_model(args.arch, args.seed))
-    print(f"wrote {args.output}: random {args.arch} (seed {args.seed}), heads rescaled to act as a detector")
+    table = None
+    if args.classes:
+        from fairmot.datasets.classes import ClassTable, canonical_name, parse_name_list
+        names = tuple(dict.fromkeys(canonical_name(n) for n in parse_name_list(args.classes)))
+        table = ClassTable(names, tuple(range(1, len(names) + 1))) if len(names) > 1 else None
+    write_checkpoint(args.output, detector_like_model(args.arch, args.seed, table))
+    what = f", classes {table.describe()}" if table is not None else ""
+    print(f"wrote {args.output}: random {args.arch} (seed {args.seed}{what}), heads rescaled to act as a detector")
     return 0

@@ -45,9 +45,14 @@ def randomize_(model: torch.nn.Module, generator: torch.Generator, offset_scale:
 
 
 @torch.no_grad()
-def detector_like_model(arch: str = "resdcn_18", seed: int = 0) -> torch.nn.Module:
+def detector_like_model(arch: str = "resdcn_18", seed: int = 0, classes=None) -> torch.nn.Module:
+    """``classes``: a :class:`~fairmot.datasets.classes.ClassTable` for a model of several classes
+    (a heatmap channel each, peaking at other places); None: FairMOT's one class."""
     torch.manual_seed(seed)
-    model = create_model(arch).eval()
+    heads = None if classes is None else {"hm": len(classes), "wh": 4, "reg": 2, "id": 128}
+    model = create_model(arch, heads).eval()
+    if classes is not None:
+        model.class_table = classes
     seen = {}
     hook = model.hm.register_forward_hook(lambda module, inputs, output: seen.update(features=inputs[0]))
     model(torch.rand(1, 3, *_CALIBRATION_SIZE))
@@ -69,10 +74,15 @@ def detector_like_model(arch: str = "resdcn_18", seed: int = 0) -> torch.nn.Modu
 
 
 def write_checkpoint(path: str | os.PathLike, model: torch.nn.Module = None, state_dict: dict = None):
-    """Save in the original FairMOT format ``{"epoch", "state_dict"}``."""
+    """Save in the original FairMOT format ``{"epoch", "state_dict"}`` (and ``classes`` for a
+    model of several classes, as ``fairmot train`` records them)."""
     from fairmot.utils.atomic import atomic_save
 
     state_dict = state_dict if state_dict is not None else model.state_dict()
-    atomic_save(path, lambda tmp: torch.save({"epoch": 0, "state_dict": state_dict}, tmp))
+    record = {"epoch": 0, "state_dict": state_dict}
+    table = getattr(model, "class_table", None)
+    if table is not None and len(table) > 1:
+        record["classes"] = table.record()
+    atomic_save(path, lambda tmp: torch.save(record, tmp))
     return path
 
