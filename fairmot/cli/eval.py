@@ -111,6 +111,9 @@ def track_sequences(args, gt_root, frames):
     from fairmot.inference.sources import open_source
 
     detector = build_detector(args)
+    if len(detector.class_table) > 1 and not args.per_class:
+        raise UserError(f"{args.weights} detects {detector.class_table.describe()}: score it with --per-class "
+                        "(each class on its own; --eval-classes N for one)")
     runs = []
     for name in names:
         seq_dir = os.path.join(gt_root, name)
@@ -224,6 +227,12 @@ def run(args):
         from fairmot.evaluation.sequences import sequences_with_results
         results_dir = args.results_dir
         sequences = sequences_with_results(gt_root, results_dir, args.sequences)  # before motmetrics loads
+        if not args.per_class:
+            from fairmot.evaluation.per_class import result_classes_in
+            found = result_classes_in(results_dir, sequences)
+            if len(found) > 1:
+                raise UserError(f"the results in {results_dir} hold classes {', '.join(map(str, found))} (column 8): "
+                                "score them with --per-class (each class on its own; --eval-classes N for one)")
 
     import time
 

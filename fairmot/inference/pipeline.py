@@ -62,6 +62,7 @@ class TrackingSummary:
     frames: int = 0
     skipped: int = 0
     track_ids: set = field(default_factory=set)
+    track_classes: dict = field(default_factory=dict)  # track id -> class name (a model of several classes)
     seconds: dict = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
     wall: float = 0.0
     result_path: str = None
@@ -82,6 +83,13 @@ class TrackingSummary:
     @property
     def tracks(self):
         return len(self.track_ids)
+
+    def tracks_per_class(self) -> dict:
+        """{class name: distinct track ids} of a model of several classes ({} for one class)."""
+        counts = {}
+        for name in self.track_classes.values():
+            counts[name] = counts.get(name, 0) + 1
+        return counts
 
     @property
     def fps(self):
@@ -109,8 +117,10 @@ class TrackingSummary:
         other = max(self.wall - sum(self.seconds.values()), 0.0) / total
         ended = (f" (interrupted by {self.signal_name})" if self.interrupted
                  else f" (stopped: {self.stopped_by})" if self.stopped_by != "end" else "")
+        per_class = ", ".join(f"{name} {n}" for name, n in self.tracks_per_class().items())
         lines = [f"{self.name}: {self.frames} frames" + (f" ({self.skipped} skipped)" if self.skipped else "")
-                 + f" in {self.wall:.1f} s, {self.fps:.2f} frames/s, {self.tracks} tracks" + ended,
+                 + f" in {self.wall:.1f} s, {self.fps:.2f} frames/s, {self.tracks} tracks"
+                 + (f" ({per_class})" if per_class else "") + ended,
                  f"  time: {split} | other {other:.1%} (outside the network {self.outside_network:.1%})"]
         if self.live or self.realtime:
             lines.append(f"  latency (arrival to result written): median {self.latency(0.5) * 1000:.0f} ms, "
@@ -280,6 +290,8 @@ def track_source(source: FrameSource, detector: BaseDetector, tracker,
                 seconds["encode"] += t4 - t3
                 summary.frames += 1
                 summary.track_ids.update(t.track_id for t in tracks)
+                if len(class_names) > 1:
+                    summary.track_classes.update((t.track_id, class_names[track_class(t)]) for t in tracks)
                 summary.skipped = source.skipped
                 if bar.total:
                     bar.update(summary.frames + summary.skipped - bar.n)

@@ -32,7 +32,11 @@ def _track(two_class, output, *extra):
     done = run_main("track", root / "cars-01", "--weights", weights, "--input-size", SIZE, "--output",
                     folder / output, "--no-video", *extra)
     assert done.returncode == 0, done.stderr
-    return load_mot_rows(str(folder / output / "cars-01.txt"))
+    rows = load_mot_rows(str(folder / output / "cars-01.txt"))
+    people, cars = (len(np.unique(rows[rows[:, 7] == number, 1])) for number in (1, 3))
+    what = ", ".join(f"{name} {n}" for name, n in (("person", people), ("car", cars)) if n)
+    assert f"{people + cars} tracks ({what})" in done.stdout + done.stderr     # the summary counts each class
+    return rows
 
 
 def test_checkpoint_names_its_classes_and_detections_carry_them(two_class):
@@ -87,6 +91,10 @@ def test_eval_per_class_scores_the_models_classes_with_ap(two_class):
     assert all(0 <= summary[k]["AP50"] <= 1 for k in summary)
     gt = load_mot_rows(str(root / "cars-01" / "gt" / "gt.txt"))
     assert summary["car (3)"]["GT"] == len(np.unique(gt[gt[:, 7] == 3, 1]))
+    # scored as one class, the cars would be the pedestrians' false positives: refused before tracking
+    done = run_main("eval", root, "--weights", weights, "--input-size", SIZE, "--output", folder / "eval1")
+    assert_one_line_error(done, "person (1), car (3)", "--per-class", command="eval")
+    assert not (folder / "eval1").exists()
 
 
 @pytest.mark.parametrize("fmt", ["onnx", "openvino"])
