@@ -150,6 +150,32 @@ def load_state_dict_checked(module: torch.nn.Module, state_dict: Dict[str, torch
     return report
 
 
+HEATMAP_OUTPUT = ("hm.2.weight", "hm.2.bias")   # the heatmap head's last convolution: a row per class
+
+
+def carry_class_channels(state_dict: Dict[str, torch.Tensor], source_classes, model: torch.nn.Module):
+    """``state_dict`` with its heatmap output rows laid out for ``model``'s classes: the row of each
+    class the checkpoint has (by name, e.g. person from FairMOT's one-class model) is carried over,
+    a class it lacks keeps ``model``'s own initial row. Returns ``(state_dict, carried names)``;
+    unchanged (nothing carried) when no class is in both, or the checkpoint's heatmap head is
+    missing or of another width: the mismatch is then the caller's to report."""
+    target = model.class_table
+    carried = [name for name in target.names if name in source_classes.names]
+    if not carried or not all(k in state_dict for k in HEATMAP_OUTPUT):
+        return state_dict, []
+    own = model.state_dict()
+    out = dict(state_dict)
+    for key in HEATMAP_OUTPUT:
+        rows = own[key].clone()
+        if state_dict[key].shape[1:] != rows.shape[1:]:
+            return state_dict, []        # another head width: nothing to carry (the mismatch is reported)
+        for index, name in enumerate(target.names):
+            if name in source_classes.names:
+                rows[index] = state_dict[key][source_classes.names.index(name)]
+        out[key] = rows
+    return out, carried
+
+
 def load_model(model: torch.nn.Module, path: PathLike, strict: bool = True) -> torch.nn.Module:
     """Load a checkpoint file (original or ours, bare or wrapped, with or without ``module.``)
     into ``model`` and return it.

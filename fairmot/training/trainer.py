@@ -21,11 +21,17 @@ import torch.nn as nn
 from torch.utils.data import DataLoader, DistributedSampler
 from tqdm import tqdm
 
+from fairmot.datasets.classes import ClassTable
 from fairmot.datasets.joint_dataset import JointDataset
 from fairmot.device import resolve_device
 from fairmot.errors import UserError
 from fairmot.models import create_model
-from fairmot.models.checkpoint import load_imagenet_backbone, load_state_dict_checked, read_checkpoint
+from fairmot.models.checkpoint import (
+    carry_class_channels,
+    load_imagenet_backbone,
+    load_state_dict_checked,
+    read_checkpoint,
+)
 from fairmot.utils.atomic import atomic_save
 
 from . import distributed as fdist
@@ -142,14 +148,26 @@ class Trainer:
 
     # ----- weights ---------------------------------------------------------------------------
     def _load_initial_weights(self, path):
-        state_dict, _ = read_checkpoint(path)
+        state_dict, meta = read_checkpoint(path)
         if _is_imagenet_dla(state_dict):
             load_imagenet_backbone(self.model, path)
             self._log(f"initialised the DLA-34 backbone from ImageNet weights {path}")
             return
+        note = ""
+        if "hm.2.weight" in state_dict:   # another class list: each class it has keeps its heatmap channel
+            try:
+                source_classes = ClassTable.from_record(meta.get("classes"), state_dict["hm.2.weight"].shape[0])
+            except UserError as err:
+                raise UserError(f"--load-model {path}: {err}") from None
+            if source_classes.names != self.classes.names:
+                state_dict, carried = carry_class_channels(state_dict, source_classes, self.model)
+                if carried:
+                    new = [n for n in self.classes.names if n not in carried]
+                    note = (f"; heatmap channels by class name: {', '.join(carried)} carried over, "
+                            f"{', '.join(new) or 'none'} new")
         report = load_state_dict_checked(self.model, state_dict, strict=False, source=repr(path))
         if report.exact:
-            self._log(f"initialised all weights from {path}")
+            self._log(f"initialised all weights from {path}{note}")
             return
         heads = tuple(f"{h}." for h in self.model.heads)
         head_keys = [k for k, _, _ in report.mismatched] + report.missing + report.unexpected
@@ -157,7 +175,7 @@ class Trainer:
         if not self.cfg.reinit_heads or others:
             hint = "" if others else " (only head weights differ: add --reinit-heads to start those from scratch)"
             raise UserError(f"--load-model {path} does not match {self.cfg.arch}: {report.summary()}{hint}")
-        self._log(f"initialised from {path}; heads re-initialised: {report.summary()}")
+        self._log(f"initialised from {path}{note}; heads re-initialised: {report.summary()}")
 
     def checkpoint_dict(self, epoch):
         return {"epoch": epoch, "state_dict": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),

@@ -124,3 +124,23 @@ def test_load_model_with_other_heads_needs_reinit_heads(synth_data, tmp_path):
     with pytest.raises(UserError, match="layer1"):
         Trainer(TrainConfig(data=synth_data, output=str(tmp_path / "c"), **TINY, load_model=str(path),
                             reinit_heads=True))
+
+
+def test_load_model_carries_heatmap_channels_over_by_class_name(tmp_path, capsys):
+    """Fine-tuning FairMOT's one-class model into person + car: the person channel is the
+    checkpoint's, the car channel starts as a new one; every other weight loads as it is."""
+    from fairmot.datasets.synthetic import SynthConfig, write_synthetic_dataset
+    from fairmot.models import model_from_checkpoint
+    from fairmot.models.zoo import DEMO_RESDCN18W32_SYNTH
+    config = SynthConfig(width=256, height=160, frames=6, classes=("person", "car"))
+    write_synthetic_dataset(str(tmp_path / "data"), sequences=2, seed=2, val_sequences=0, config=config)
+    donor = model_from_checkpoint(DEMO_RESDCN18W32_SYNTH.path)
+    trainer = Trainer(TrainConfig(data=str(tmp_path / "data" / "data.json"), output=str(tmp_path / "run"),
+                                  **{**TINY, "head_conv": 64}, load_model=DEMO_RESDCN18W32_SYNTH.path))
+    hm, donor_hm = trainer.model.hm[2], donor.hm[2]
+    assert trainer.classes.names == ("person", "car") and hm.weight.shape[0] == 2
+    assert torch.equal(hm.weight[0], donor_hm.weight[0]) and torch.equal(hm.bias[0], donor_hm.bias[0])
+    assert not torch.equal(hm.weight[1], donor_hm.weight[0])
+    assert hm.bias[1].item() == pytest.approx(-2.19)                     # CenterNet's prior for a new class
+    assert torch.equal(trainer.model.wh[2].weight, donor.wh[2].weight)   # the rest as it was
+    assert "heatmap channels by class name: person carried over, car new" in capsys.readouterr().out
