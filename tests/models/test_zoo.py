@@ -29,3 +29,9 @@ def test_a_detector_runs_at_the_trained_size_unless_told_otherwise(tracking_weig
     assert Detector(DEMO_RESDCN18W32_SYNTH.path, None, device="cpu").input_size == DEMO_RESDCN18W32_SYNTH.input_size
     assert Detector(tracking_weights, None, device="cpu").input_size == (1088, 608)  # nothing recorded
     assert Detector(DEMO_RESDCN18W32_SYNTH.path, "320x192", device="cpu").input_size == (320, 192)
+
+
+def test_every_record_has_a_heatmap_channel_per_class():
+    for record in RECORDS.values():
+        assert record.heads["hm"] == len(record.classes), record.name
+    assert RECORDS["person_car_resdcn18w32_synth"].classes == ("person", "car")
