@@ -141,3 +141,12 @@ def parse_name_list(text: Optional[str]) -> Optional[List[str]]:
     if not items:
         raise UserError(f"expected a comma-separated list of classes, got {text!r}")
     return items
+
+
+def parse_number_list(text: str, flag: str, example: str = "1,3") -> List[int]:
+    """``"1,3"`` -> [1, 3]; UserError naming ``flag`` for anything but class numbers."""
+    items = parse_name_list(text)
+    try:
+        return [int(v) for v in items]
+    except ValueError:
+        raise UserError(f"{flag} {text!r}: expected class numbers, e.g. {example}") from None

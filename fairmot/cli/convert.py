@@ -4,7 +4,7 @@ The output folder gets ``images/`` (links to the original images, never copies u
 ``labels_with_ids/``, list files ``<name>.train`` / ``<name>.val`` and a ``data.json`` that
 training reads. Converting several datasets into one folder adds them all to its data.json.
 """
-from fairmot.datasets.classes import parse_name_list
+from fairmot.datasets.classes import parse_name_list, parse_number_list
 from fairmot.utils.parsing import parse_frame_range
 
 ON_INTERRUPT = "the unfinished conversion was removed; earlier datasets in --out are unchanged"
@@ -59,14 +59,6 @@ def add_parser(subparsers):
     return parser
 
 
-def _class_numbers(text):
-    from fairmot.errors import UserError
-    try:
-        return tuple(int(v) for v in parse_name_list(text))
-    except ValueError:
-        raise UserError(f"--classes {text!r}: expected MOT17 class numbers, e.g. 1,3,4,5") from None
-
-
 def run(args):
     from fairmot.datasets.convert_coco import convert_coco
     from fairmot.datasets.convert_crowdhuman import convert_crowdhuman
@@ -79,7 +71,8 @@ def run(args):
                            half=args.half)
         summary = convert_mot(parts, args.out, args.name, gt_format=args.gt_format,
                               min_visibility=args.min_visibility, labels_only=args.labels_only,
-                              copy_images=args.copy_images, classes=_class_numbers(args.classes))
+                              copy_images=args.copy_images,
+                              classes=tuple(parse_number_list(args.classes, "--classes", "1,3,4,5")))
     elif args.kind == "crowdhuman":
         summary = convert_crowdhuman(args.odgt, args.images, args.out, args.name,
                                      copy_images=args.copy_images)

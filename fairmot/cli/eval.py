@@ -140,13 +140,6 @@ def check_writable(path, flag, overwrite=False):
         raise UserError(f"{flag} {path}: cannot write a file there ({reason})")
 
 
-def _class_numbers(text):
-    try:
-        return [int(v) for v in text.split(",") if v.strip()]
-    except ValueError:
-        raise UserError(f"--eval-classes {text!r}: expected class numbers, e.g. 1,3") from None
-
-
 def _report_per_class(args, gt_root, results_dir, sequences, frames, metrics, classes, aps, class_names):
     """--per-class: a table per class, then one row per class and their AVERAGE (stdout); the
     latter also to --json / --csv / --plot (--json: every class's table too)."""
@@ -214,7 +207,8 @@ def run(args):
             raise UserError(f"{args.gt_root} is the sequence {single}: --sequences cannot pick others")
         args.sequences = [single]
     aps, class_names = None, None
-    eval_classes = _class_numbers(args.eval_classes) if args.eval_classes else None
+    from fairmot.datasets.classes import parse_number_list
+    eval_classes = parse_number_list(args.eval_classes, "--eval-classes") if args.eval_classes else None
     if eval_classes and not args.per_class:
         raise UserError("--eval-classes picks the classes of --per-class: add --per-class")
     if args.weights:
@@ -227,12 +221,6 @@ def run(args):
         from fairmot.evaluation.sequences import sequences_with_results
         results_dir = args.results_dir
         sequences = sequences_with_results(gt_root, results_dir, args.sequences)  # before motmetrics loads
-        if not args.per_class:
-            from fairmot.evaluation.per_class import result_classes_in
-            found = result_classes_in(results_dir, sequences)
-            if len(found) > 1:
-                raise UserError(f"the results in {results_dir} hold classes {', '.join(map(str, found))} (column 8): "
-                                "score them with --per-class (each class on its own; --eval-classes N for one)")
 
     import time
 

@@ -57,11 +57,6 @@ def result_classes(results: Dict[str, np.ndarray]) -> list:
     return sorted(found)
 
 
-def result_classes_in(results_dir: str, sequences: Sequence[str]) -> list:
-    """The class numbers in column 8 of ``<results_dir>/<seq>.txt`` for ``sequences``."""
-    return result_classes({seq: load_rows(os.path.join(results_dir, seq + ".txt"), "result") for seq in sequences})
-
-
 def evaluate_folder_per_class(gt_root: str, results_dir: str, classes: Optional[Sequence[int]] = None,
                               half: bool = False, sequences: Optional[Sequence[str]] = None,
                               frames: Optional[Tuple[int, int]] = None, metrics: Sequence[str] = ALL_METRICS,

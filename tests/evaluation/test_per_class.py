@@ -108,7 +108,6 @@ def test_cli_prints_each_class_and_the_average_and_writes_json(folders, tmp_path
     ("mot15 ground truth", "no class column"),
     ("eval-classes alone", "add --per-class"),
     ("eval-classes words", "expected class numbers"),
-    ("several classes scored as one", "score them with --per-class"),
 ])
 def test_what_cannot_be_scored_per_class_is_one_line(folders, case, message):
     gt_root, results = folders
@@ -121,8 +120,6 @@ def test_what_cannot_be_scored_per_class_is_one_line(folders, case, message):
         _write(gt_root / "SEQ-01" / "gt" / "gt.txt", [r[:6] + [1, -1, -1, -1] for r in _gt_rows()], lambda v: f"{v:g}")
     elif case == "eval-classes alone":
         args = ["eval", gt_root, results, "--eval-classes", "3"]
-    elif case == "several classes scored as one":   # cars would count as pedestrians' false positives
-        args = ["eval", gt_root, results]
     else:
         args += ["--eval-classes", "car"]
     assert_one_line_error(run_main(*args), message, command="eval")
