@@ -59,3 +59,18 @@ def test_bad_input():
         tracker.update(np.zeros((1, 5)), None, np.array([0, 1]))
     with pytest.raises(ValueError, match="has no option"):
         PerClassTracker(lambda: create_tracker("hybrid", 30, nonsense=1))
+
+
+@pytest.mark.parametrize("name", ["hybrid", "fairmot"])
+def test_a_tracker_of_one_class_refuses_several_and_per_class_takes_them(name):
+    from fairmot.errors import UserError
+    detections, classes = next(crossing())
+    plain = create_tracker(name, 30)
+    with pytest.raises(UserError, match="detections of 2 classes.*per_class=True"):
+        plain.update(detections, None, classes)
+    # one class given as an array is the same as none
+    same = [t.tlwh.tolist() for t in create_tracker(name, 30).update(detections, None, np.array([5, 5]))]
+    assert same == [t.tlwh.tolist() for t in create_tracker(name, 30).update(detections, None)]
+    per_class = create_tracker(name, 30, per_class=True)
+    assert isinstance(per_class, PerClassTracker) and per_class.min_score == plain.min_score
+    assert len(per_class.update(detections, None, classes)) == 2
