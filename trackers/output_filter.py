@@ -1,5 +1,7 @@
 """The output filter of FairMOT's demo and evaluation, kept out of the tracker itself."""
 
+from .per_class import track_class
+
 # the classes FairMOT's width / height rule is for (upright people); a car is wider than high
 UPRIGHT_CLASSES = ("person",)
 
@@ -14,7 +16,7 @@ def filter_tracks(tracks, min_box_area=100, max_aspect_ratio=1.6, class_names=No
     without ``cls`` is class 0): the width / height rule then applies to people only.
     """
     def upright(track):
-        return class_names is None or class_names[getattr(track, "cls", 0)] in UPRIGHT_CLASSES
+        return class_names is None or class_names[track_class(track)] in UPRIGHT_CLASSES
 
     return [t for t in tracks
             if t.tlwh[2] * t.tlwh[3] > min_box_area

@@ -15,6 +15,12 @@ from typing import Callable, Dict, List, Optional, Tuple
 import numpy as np
 
 
+def track_class(track) -> int:
+    """The class index of a reported track: ``cls`` of a :class:`ClassTrack`, 0 for the tracks of
+    a one-class tracker."""
+    return getattr(track, "cls", 0)
+
+
 @dataclass(frozen=True)
 class ClassTrack:
     """A track as reported for one frame: ``track_id`` (unique across classes), ``tlwh``, ``score``,

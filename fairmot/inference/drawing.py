@@ -6,6 +6,8 @@ from collections import deque
 import cv2
 import numpy as np
 
+from fairmot.trackers import track_class
+
 _GOLDEN_RATIO = 0.618033988749895
 
 
@@ -76,7 +78,7 @@ class TrackDrawer:
             cv2.rectangle(frame, p1, p2, color, self.thickness)
             label = str(track.track_id)
             if self.class_names is not None:
-                label = f"{self.class_names[getattr(track, 'cls', 0)]} {label}"
+                label = f"{self.class_names[track_class(track)]} {label}"
             cv2.putText(frame, label, (p1[0], max(p1[1] - 4, 12)), font,
                         self.font_scale, color, self.text_thickness, cv2.LINE_AA)
         if frame_index is not None:

@@ -27,7 +27,7 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 
 from fairmot.datasets.mot_format import MotResultWriter
 from fairmot.errors import UserError
-from fairmot.trackers import DEFAULT_TRACKER, PerClassTracker, create_tracker, filter_tracks
+from fairmot.trackers import DEFAULT_TRACKER, PerClassTracker, create_tracker, filter_tracks, track_class
 from fairmot.utils.atomic import cannot_create_in
 from fairmot.utils.stop_signals import Interrupted, StopAtSafePoint
 
@@ -168,11 +168,6 @@ def detection_threshold(tracker) -> float:
 
 # an empty frame's detections (and no embeddings), for stepping the tracker through missed frames
 _NO_DETECTIONS = np.zeros((0, 5), np.float32)
-
-
-def track_class(track) -> int:
-    """The class index of a reported track (0 from a one-class tracker)."""
-    return getattr(track, "cls", 0)
 
 
 def track_source(source: FrameSource, detector: BaseDetector, tracker,

@@ -20,6 +20,8 @@ from typing import Iterable
 import cv2
 import numpy as np
 
+from fairmot.trackers import track_class
+
 CROPS_SUFFIX = "_crops"
 
 
@@ -35,7 +37,7 @@ class JsonLinesWriter:
     def _track(self, t) -> dict:
         out = {"id": int(t.track_id), "box": [round(float(v), 2) for v in t.tlwh], "score": round(float(t.score), 4)}
         if self.class_names is not None:
-            out["class"] = self.class_names[getattr(t, "cls", 0)]
+            out["class"] = self.class_names[track_class(t)]
         return out
 
     def write_frame(self, index: int, frame: np.ndarray, tracks: Iterable) -> None:
