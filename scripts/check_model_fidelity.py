@@ -2,11 +2,13 @@
 """Compare our networks with the original FairMOT code on random, non-trivial weights.
 
 The original code is not part of this project: point ORIGINAL_DIR at a folder holding the
-original ``pose_dla_dcn.py`` (from ifzhang/FairMOT ``src/lib/models/networks``). It imports
-``dcn_v2.DCN``; if no DCNv2 build is importable, ``--oracle-dcn`` supplies one backed by the
-independent gather-based implementation in ``fairmot/models/dcn_reference.py``.
+original ``pose_dla_dcn.py`` / ``pose_dla_conv.py`` (from ifzhang/FairMOT
+``src/lib/models/networks``). They import ``dcn_v2.DCN``; if no DCNv2 build is importable,
+``--oracle-dcn`` supplies one backed by the independent gather-based implementation in
+``fairmot/models/dcn_reference.py``. The original is built without its ImageNet download
+(``pretrained=False``): every weight is overwritten anyway.
 
-    python scripts/check_model_fidelity.py /path/to/original --oracle-dcn --size 320x192
+    python scripts/check_model_fidelity.py /path/to/original --oracle-dcn --size 320x192 [--arch dlaconv_34]
 
 Weights are random with realistic statistics: kaiming-scaled convolutions, BatchNorm with
 random affine parameters and running statistics, and offset/mask convolutions large enough to
@@ -46,12 +48,25 @@ def install_oracle_dcn():
     sys.modules["dcn_v2"] = types.SimpleNamespace(DCN=DCN)
 
 
-def load_original(original_dir):
-    path = os.path.join(original_dir, "pose_dla_dcn.py")
-    spec = importlib.util.spec_from_file_location("original_pose_dla_dcn", path)
+# our architecture -> the original's file (its DLASeg is built as its get_pose_net builds it)
+ORIGINAL_FILES = {"dla_34": "pose_dla_dcn.py", "dlaconv_34": "pose_dla_conv.py"}
+
+
+def load_original(original_dir, arch="dla_34"):
+    path = os.path.join(original_dir, ORIGINAL_FILES[arch])
+    spec = importlib.util.spec_from_file_location(f"original_{arch}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def build_original(module, heads, head_conv=256, fc_classes=1000):
+    """The original ``get_pose_net(34, ...)`` without its ImageNet download (pretrained=False),
+    with the ``base.fc`` layer that download adds (released checkpoints carry it)."""
+    model = module.DLASeg("dla34", heads, pretrained=False, down_ratio=4, final_kernel=1, last_level=5,
+                          head_conv=head_conv)
+    model.base.fc = nn.Conv2d(model.base.channels[-1], fc_classes, kernel_size=1, stride=1, padding=0, bias=True)
+    return model
 
 
 def main():
@@ -62,16 +77,17 @@ def main():
     parser.add_argument("--offset-scale", type=float, default=3.0)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--double", action="store_true", help="compare in float64")
+    parser.add_argument("--arch", default="dla_34", choices=sorted(ORIGINAL_FILES))
     args = parser.parse_args()
 
     from fairmot.models import create_model
 
     if args.oracle_dcn:
         install_oracle_dcn()
-    original_module = load_original(args.original_dir)
+    original_module = load_original(args.original_dir, args.arch)
     heads = {"hm": 1, "wh": 4, "reg": 2, "id": 128}
-    ours = create_model("dla_34", heads, 256).eval()
-    original = original_module.get_pose_net(34, heads, head_conv=256).eval()
+    ours = create_model(args.arch, heads, 256).eval()
+    original = build_original(original_module, heads, fc_classes=ours.base.fc.out_channels).eval()
     gen = torch.Generator().manual_seed(args.seed)
     randomize_(ours, gen, args.offset_scale)
     original.load_state_dict(ours.state_dict(), strict=True)
@@ -89,7 +105,8 @@ def main():
     with torch.no_grad():
         got = ours(x)
         want = original(x)[0]
-    print(f"{len(shifts)} deformable layers, mean |offset| {sum(shifts) / len(shifts):.2f} px")
+    print(f"{args.arch}: {len(shifts)} deformable layers"
+          + (f", mean |offset| {sum(shifts) / len(shifts):.2f} px" if shifts else ""))
     worst = 0.0
     for name in heads:
         err = ((got[name] - want[name]).abs().max() / want[name].abs().max()).item()

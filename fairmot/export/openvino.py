@@ -115,7 +115,7 @@ def convert_to_openvino(model: torch.nn.Module, input_size: Tuple[int, int] = (1
         warnings.simplefilter("ignore", torch.jit.TracerWarning)   # shape checks that hold for this size
         warnings.simplefilter("ignore", DeprecationWarning)        # the frontend traces with torch.jit
         ov_model = ov.convert_model(detector, example_input=images, input=[(INPUT_NAME, [1, 3, height, width])],
-                                    extension=dcn_extensions(model))
+                                    extension=dcn_extensions(model) or None)  # an empty list is an error there
     ov_model.inputs[0].get_tensor().set_names({INPUT_NAME})
     for output, name in zip(ov_model.outputs, output_names(model)):
         output.get_tensor().set_names({name})

@@ -204,7 +204,8 @@ def infer_model_config(state_dict: Dict[str, torch.Tensor],
     if "arch" in meta and "heads" in meta:
         return meta["arch"], dict(meta["heads"]), int(meta.get("head_conv", 256))
     if "base.base_layer.0.weight" in state_dict and "dla_up.ida_0.proj_1.conv.weight" in state_dict:
-        arch = "dla_34"
+        # the deformable convolutions' offset branch tells dla_34 from dlaconv_34
+        arch = "dla_34" if "dla_up.ida_0.proj_1.conv.conv_offset_mask.weight" in state_dict else "dlaconv_34"
     elif "layer1.0.conv1.weight" in state_dict and "deconv_layers.0.weight" in state_dict:
         blocks = len({k.split(".")[1] for k in state_dict if k.startswith("layer3.")})
         width = int(state_dict["conv1.weight"].shape[0])

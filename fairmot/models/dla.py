@@ -143,12 +143,16 @@ def dla34_backbone():
 
 
 class DeformConv(nn.Module):
-    """DCN 3x3 + BatchNorm + ReLU (names ``conv.*`` and ``actf.0.*``)."""
+    """DCN 3x3 + BatchNorm + ReLU (names ``conv.*`` and ``actf.0.*``); ``deformable=False``: a
+    plain 3x3 convolution without bias in the DCN's place (FairMOT's ``dlaconv``)."""
 
-    def __init__(self, in_channels, out_channels):
+    def __init__(self, in_channels, out_channels, deformable=True):
         super().__init__()
         self.actf = nn.Sequential(nn.BatchNorm2d(out_channels, momentum=BN_MOMENTUM), nn.ReLU(inplace=True))
-        self.conv = DCN(in_channels, out_channels, kernel_size=3, stride=1, padding=1, dilation=1)
+        if deformable:
+            self.conv = DCN(in_channels, out_channels, kernel_size=3, stride=1, padding=1, dilation=1)
+        else:
+            self.conv = nn.Conv2d(in_channels, out_channels, kernel_size=3, stride=1, padding=1, bias=False)
 
     def forward(self, x):
         return self.actf(self.conv(x))
@@ -157,16 +161,16 @@ class DeformConv(nn.Module):
 class IDAUp(nn.Module):
     """Iterative deep aggregation: projects, upsamples and merges layers[start+1:end] in place."""
 
-    def __init__(self, out_channels, channels, up_factors):
+    def __init__(self, out_channels, channels, up_factors, deformable=True):
         super().__init__()
         for i in range(1, len(channels)):
             f = int(up_factors[i])
-            setattr(self, f"proj_{i}", DeformConv(channels[i], out_channels))
+            setattr(self, f"proj_{i}", DeformConv(channels[i], out_channels, deformable))
             up = nn.ConvTranspose2d(out_channels, out_channels, f * 2, stride=f, padding=f // 2,
                                     output_padding=0, groups=out_channels, bias=False)
             fill_up_weights(up)
             setattr(self, f"up_{i}", up)
-            setattr(self, f"node_{i}", DeformConv(out_channels, out_channels))
+            setattr(self, f"node_{i}", DeformConv(out_channels, out_channels, deformable))
 
     def forward(self, layers, start, end):
         for i in range(start + 1, end):
@@ -176,14 +180,14 @@ class IDAUp(nn.Module):
 
 
 class DLAUp(nn.Module):
-    def __init__(self, first_level, channels, scales):
+    def __init__(self, first_level, channels, scales, deformable=True):
         super().__init__()
         self.first_level = first_level
         in_channels = list(channels)
         scales = np.array(scales, dtype=int)
         for i in range(len(channels) - 1):
             j = -i - 2
-            setattr(self, f"ida_{i}", IDAUp(channels[j], in_channels[j:], scales[j:] // scales[j]))
+            setattr(self, f"ida_{i}", IDAUp(channels[j], in_channels[j:], scales[j:] // scales[j], deformable))
             scales[j + 1:] = scales[j]
             in_channels[j + 1:] = [channels[j]] * len(in_channels[j + 1:])
 
@@ -196,9 +200,10 @@ class DLAUp(nn.Module):
 
 
 class DLASeg(HeadsMixin, nn.Module):
-    """DLA backbone + DLAUp + IDAUp to a 64-channel stride-4 map, then the output heads."""
+    """DLA backbone + DLAUp + IDAUp to a 64-channel stride-4 map, then the output heads;
+    ``deformable=False``: plain convolutions in the upsampling path (FairMOT's ``dlaconv_34``)."""
 
-    def __init__(self, heads, head_conv=256, down_ratio=4, last_level=5):
+    def __init__(self, heads, head_conv=256, down_ratio=4, last_level=5, deformable=True):
         super().__init__()
         if down_ratio not in (2, 4, 8, 16):
             raise ValueError(f"down_ratio must be 2, 4, 8 or 16, got {down_ratio}")
@@ -207,10 +212,10 @@ class DLASeg(HeadsMixin, nn.Module):
         self.base = dla34_backbone()
         channels = self.base.channels
         scales = [2 ** i for i in range(len(channels[self.first_level:]))]
-        self.dla_up = DLAUp(self.first_level, channels[self.first_level:], scales)
+        self.dla_up = DLAUp(self.first_level, channels[self.first_level:], scales, deformable)
         out_channels = channels[self.first_level]
         self.ida_up = IDAUp(out_channels, channels[self.first_level:self.last_level],
-                            [2 ** i for i in range(self.last_level - self.first_level)])
+                            [2 ** i for i in range(self.last_level - self.first_level)], deformable)
         self._add_heads(heads, out_channels, head_conv)
 
     def forward(self, x):

@@ -10,6 +10,8 @@ DEFAULT_HEADS = {"hm": 1, "wh": 4, "reg": 2, "id": 128}
 
 _ARCHS = {
     "dla_34": lambda heads, head_conv: DLASeg(heads, head_conv=head_conv),
+    # FairMOT's dlaconv: dla_34 with plain 3x3 convolutions in place of the deformable ones
+    "dlaconv_34": lambda heads, head_conv: DLASeg(heads, head_conv=head_conv, deformable=False),
     "resdcn_18": lambda heads, head_conv: ResNetDCN([2, 2, 2, 2], heads, head_conv=head_conv),
     "resdcn_34": lambda heads, head_conv: ResNetDCN([3, 4, 6, 3], heads, head_conv=head_conv),
     # slim: half the channels of resdcn_18 (3.6M parameters with head_conv 64): the demo model

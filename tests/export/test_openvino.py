@@ -164,3 +164,22 @@ def test_cli_exports_float32_and_int8_and_tracks_with_them(tracking_weights, pet
     assert_one_line_error(proc, "exported for input size 320x192", command="track")
     proc = run_main("track", pets_frames, "--weights", fp32, "--device", "cuda", "--output", tmp_path / "e")
     assert_one_line_error(proc, "--backend openvino runs on the CPU", command="track")
+
+
+def test_a_network_without_deformable_convolutions_converts_and_matches():
+    """dlaconv_34 (FairMOT's dla with plain convolutions): no extension to register, same outputs."""
+    from fairmot.export.onnx import ExportableDetector, compare_outputs
+    from fairmot.models import create_model
+    from fairmot.models.random_init import randomize_
+    model = create_model("dlaconv_34").eval()
+    randomize_(model, torch.Generator().manual_seed(0), offset_scale=1.0)
+    ov_model = convert_to_openvino(model, (160, 96), K=50)
+    assert "DeformableConvolution" not in {op.get_type_name() for op in ov_model.get_ops()}
+    images = torch.rand(1, 3, 96, 160, generator=torch.Generator().manual_seed(1))
+    compiled = ov.Core().compile_model(ov_model, "CPU", compile_config())
+    results = compiled(images.numpy())
+    got = [results[compiled.output(name)] for name in ("scores", "boxes", "embeddings")]
+    with torch.no_grad():
+        want = [t.numpy() for t in ExportableDetector(model, K=50)(images)]
+    diffs = compare_outputs(want, got)
+    assert diffs["unpaired"] == 0 and diffs["boxes"] < 1e-2 and diffs["scores"] < 1e-4, diffs

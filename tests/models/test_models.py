@@ -7,13 +7,15 @@ from fairmot.models import create_model, list_archs
 from support.data import REFERENCE
 
 REFERENCE_LAYOUT = os.path.join(REFERENCE, "fairmot_dla34_state_dict.txt")
+# written from the original code (scripts/check_model_fidelity.py's build_original), names and shapes only
+ORIGINAL_LAYOUTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "layouts")
 
 
-def _reference_shapes():
+def _reference_shapes(path=REFERENCE_LAYOUT):
     shapes = {}
-    if not os.path.isfile(REFERENCE_LAYOUT):
-        pytest.skip(f"{REFERENCE_LAYOUT} not found (../shared/reference is absent)")
-    with open(REFERENCE_LAYOUT) as f:
+    if not os.path.isfile(path):
+        pytest.skip(f"{path} not found (../shared/reference is absent)")
+    with open(path) as f:
         for line in f:
             if line.startswith("#") or not line.strip():
                 continue
@@ -29,7 +31,29 @@ def test_dla34_parameters_match_the_released_checkpoint_layout():
     assert got == want
 
 
-@pytest.mark.parametrize("arch", ["dla_34", "resdcn_18"])
+def test_dlaconv34_parameters_match_the_originals_layout():
+    want = _reference_shapes(os.path.join(ORIGINAL_LAYOUTS, "dlaconv_34_state_dict.txt"))
+    assert len(want) == 356   # dla_34's 404 less the 16 deformable layers' offset convolutions and biases
+    got = {k: tuple(v.shape) for k, v in create_model("dlaconv_34").state_dict().items()}
+    assert got == want
+
+
+def test_an_original_format_dlaconv34_checkpoint_loads_strictly_as_itself(tmp_path):
+    from fairmot.models import model_from_checkpoint
+    from fairmot.models.random_init import randomize_
+    source = create_model("dlaconv_34").eval()
+    randomize_(source, torch.Generator().manual_seed(0), offset_scale=1.0)
+    path = tmp_path / "dlaconv.pth"   # as the original saves it (DataParallel prefix included)
+    torch.save({"epoch": 30, "state_dict": {f"module.{k}": v for k, v in source.state_dict().items()}}, path)
+    model = model_from_checkpoint(str(path))
+    assert model.arch == "dlaconv_34" and not any(type(m).__name__ == "DCN" for m in model.modules())
+    x = torch.rand(1, 3, 96, 160, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        got, want = model(x), source(x)
+    assert all(torch.equal(got[k], want[k]) for k in want)
+
+
+@pytest.mark.parametrize("arch", ["dla_34", "dlaconv_34", "resdcn_18"])
 def test_outputs_are_raw_heads_at_stride_4(arch):
     model = create_model(arch).eval()
     with torch.no_grad():
