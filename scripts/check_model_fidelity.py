@@ -49,7 +49,7 @@ def install_oracle_dcn():
 
 
 # our architecture -> the original's file (its DLASeg is built as its get_pose_net builds it)
-ORIGINAL_FILES = {"dla_34": "pose_dla_dcn.py", "dlaconv_34": "pose_dla_conv.py"}
+ORIGINAL_FILES = {"dla_34": "pose_dla_dcn.py", "dlaconv_34": "pose_dla_conv.py", "dlav0_34": "dlav0.py"}
 
 
 def load_original(original_dir, arch="dla_34"):
@@ -63,8 +63,11 @@ def load_original(original_dir, arch="dla_34"):
 def build_original(module, heads, head_conv=256, fc_classes=1000):
     """The original ``get_pose_net(34, ...)`` without its ImageNet download (pretrained=False),
     with the ``base.fc`` layer that download adds (released checkpoints carry it)."""
-    model = module.DLASeg("dla34", heads, pretrained=False, down_ratio=4, final_kernel=1, last_level=5,
-                          head_conv=head_conv)
+    if module.__name__ == "original_dlav0_34":   # dlav0.py's DLASeg takes fewer arguments
+        model = module.DLASeg("dla34", heads, pretrained=False, down_ratio=4, head_conv=head_conv)
+    else:
+        model = module.DLASeg("dla34", heads, pretrained=False, down_ratio=4, final_kernel=1, last_level=5,
+                              head_conv=head_conv)
     model.base.fc = nn.Conv2d(model.base.channels[-1], fc_classes, kernel_size=1, stride=1, padding=0, bias=True)
     return model
 

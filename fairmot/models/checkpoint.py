@@ -206,6 +206,8 @@ def infer_model_config(state_dict: Dict[str, torch.Tensor],
     if "base.base_layer.0.weight" in state_dict and "dla_up.ida_0.proj_1.conv.weight" in state_dict:
         # the deformable convolutions' offset branch tells dla_34 from dlaconv_34
         arch = "dla_34" if "dla_up.ida_0.proj_1.conv.conv_offset_mask.weight" in state_dict else "dlaconv_34"
+    elif "base.base_layer.0.weight" in state_dict and "dla_up.ida_0.node_1.0.weight" in state_dict:
+        arch = "dlav0_34"   # CenterNet's first upsampling: concatenating 3x3 nodes, no IDA-up after it
     elif "layer1.0.conv1.weight" in state_dict and "deconv_layers.0.weight" in state_dict:
         blocks = len({k.split(".")[1] for k in state_dict if k.startswith("layer3.")})
         width = int(state_dict["conv1.weight"].shape[0])

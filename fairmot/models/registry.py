@@ -4,6 +4,7 @@ from typing import Dict, List, Optional
 import torch.nn as nn
 
 from .dla import DLASeg
+from .dlav0 import DLASegV0
 from .resnet_dcn import ResNetDCN
 
 DEFAULT_HEADS = {"hm": 1, "wh": 4, "reg": 2, "id": 128}
@@ -12,6 +13,8 @@ _ARCHS = {
     "dla_34": lambda heads, head_conv: DLASeg(heads, head_conv=head_conv),
     # FairMOT's dlaconv: dla_34 with plain 3x3 convolutions in place of the deformable ones
     "dlaconv_34": lambda heads, head_conv: DLASeg(heads, head_conv=head_conv, deformable=False),
+    # FairMOT's dlav0: the same backbone with CenterNet's first upsampling (1x1 projections, concat nodes)
+    "dlav0_34": lambda heads, head_conv: DLASegV0(heads, head_conv=head_conv),
     "resdcn_18": lambda heads, head_conv: ResNetDCN([2, 2, 2, 2], heads, head_conv=head_conv),
     "resdcn_34": lambda heads, head_conv: ResNetDCN([3, 4, 6, 3], heads, head_conv=head_conv),
     # slim: half the channels of resdcn_18 (3.6M parameters with head_conv 64): the demo model

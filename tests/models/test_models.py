@@ -31,29 +31,32 @@ def test_dla34_parameters_match_the_released_checkpoint_layout():
     assert got == want
 
 
-def test_dlaconv34_parameters_match_the_originals_layout():
-    want = _reference_shapes(os.path.join(ORIGINAL_LAYOUTS, "dlaconv_34_state_dict.txt"))
-    assert len(want) == 356   # dla_34's 404 less the 16 deformable layers' offset convolutions and biases
-    got = {k: tuple(v.shape) for k, v in create_model("dlaconv_34").state_dict().items()}
+# dlaconv_34: dla_34's 404 less the 16 deformable layers' offset convolutions and biases
+@pytest.mark.parametrize("arch, entries", [("dlaconv_34", 356), ("dlav0_34", 330)])
+def test_parameters_match_the_originals_layout(arch, entries):
+    want = _reference_shapes(os.path.join(ORIGINAL_LAYOUTS, f"{arch}_state_dict.txt"))
+    assert len(want) == entries
+    got = {k: tuple(v.shape) for k, v in create_model(arch).state_dict().items()}
     assert got == want
 
 
-def test_an_original_format_dlaconv34_checkpoint_loads_strictly_as_itself(tmp_path):
+@pytest.mark.parametrize("arch", ["dlaconv_34", "dlav0_34"])
+def test_an_original_format_checkpoint_loads_strictly_as_its_architecture(arch, tmp_path):
     from fairmot.models import model_from_checkpoint
     from fairmot.models.random_init import randomize_
-    source = create_model("dlaconv_34").eval()
+    source = create_model(arch).eval()
     randomize_(source, torch.Generator().manual_seed(0), offset_scale=1.0)
-    path = tmp_path / "dlaconv.pth"   # as the original saves it (DataParallel prefix included)
+    path = tmp_path / f"{arch}.pth"   # as the original saves it (DataParallel prefix included)
     torch.save({"epoch": 30, "state_dict": {f"module.{k}": v for k, v in source.state_dict().items()}}, path)
     model = model_from_checkpoint(str(path))
-    assert model.arch == "dlaconv_34" and not any(type(m).__name__ == "DCN" for m in model.modules())
+    assert model.arch == arch and not any(type(m).__name__ == "DCN" for m in model.modules())
     x = torch.rand(1, 3, 96, 160, generator=torch.Generator().manual_seed(1))
     with torch.no_grad():
         got, want = model(x), source(x)
     assert all(torch.equal(got[k], want[k]) for k in want)
 
 
-@pytest.mark.parametrize("arch", ["dla_34", "dlaconv_34", "resdcn_18"])
+@pytest.mark.parametrize("arch", ["dla_34", "dlaconv_34", "dlav0_34", "resdcn_18"])
 def test_outputs_are_raw_heads_at_stride_4(arch):
     model = create_model(arch).eval()
     with torch.no_grad():
