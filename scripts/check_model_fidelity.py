@@ -49,7 +49,8 @@ def install_oracle_dcn():
 
 
 # our architecture -> the original's file (its DLASeg is built as its get_pose_net builds it)
-ORIGINAL_FILES = {"dla_34": "pose_dla_dcn.py", "dlaconv_34": "pose_dla_conv.py", "dlav0_34": "dlav0.py"}
+ORIGINAL_FILES = {"dla_34": "pose_dla_dcn.py", "dlaconv_34": "pose_dla_conv.py", "dlav0_34": "dlav0.py",
+                  "resfpndcn_18": "resnet_fpn_dcn.py", "resfpndcn_34": "resnet_fpn_dcn.py"}
 
 
 def load_original(original_dir, arch="dla_34"):
@@ -63,6 +64,9 @@ def load_original(original_dir, arch="dla_34"):
 def build_original(module, heads, head_conv=256, fc_classes=1000):
     """The original ``get_pose_net(34, ...)`` without its ImageNet download (pretrained=False),
     with the ``base.fc`` layer that download adds (released checkpoints carry it)."""
+    if module.__name__.startswith("original_resfpndcn_"):   # get_pose_net without init_weights' download
+        block, layers = module.resnet_spec[int(module.__name__.rsplit("_", 1)[1])]
+        return module.PoseResNet(block, layers, heads, head_conv=head_conv)
     if module.__name__ == "original_dlav0_34":   # dlav0.py's DLASeg takes fewer arguments
         model = module.DLASeg("dla34", heads, pretrained=False, down_ratio=4, head_conv=head_conv)
     else:
@@ -90,7 +94,8 @@ def main():
     original_module = load_original(args.original_dir, args.arch)
     heads = {"hm": 1, "wh": 4, "reg": 2, "id": 128}
     ours = create_model(args.arch, heads, 256).eval()
-    original = build_original(original_module, heads, fc_classes=ours.base.fc.out_channels).eval()
+    fc = getattr(getattr(ours, "base", None), "fc", None)
+    original = build_original(original_module, heads, fc_classes=fc.out_channels if fc is not None else 1000).eval()
     gen = torch.Generator().manual_seed(args.seed)
     randomize_(ours, gen, args.offset_scale)
     original.load_state_dict(ours.state_dict(), strict=True)

@@ -208,6 +208,11 @@ def infer_model_config(state_dict: Dict[str, torch.Tensor],
         arch = "dla_34" if "dla_up.ida_0.proj_1.conv.conv_offset_mask.weight" in state_dict else "dlaconv_34"
     elif "base.base_layer.0.weight" in state_dict and "dla_up.ida_0.node_1.0.weight" in state_dict:
         arch = "dlav0_34"   # CenterNet's first upsampling: concatenating 3x3 nodes, no IDA-up after it
+    elif "layer1.0.conv1.weight" in state_dict and "smooth_layer1.conv.weight" in state_dict:
+        blocks = len({k.split(".")[1] for k in state_dict if k.startswith("layer3.")})
+        arch = {2: "resfpndcn_18", 6: "resfpndcn_34"}.get(blocks)
+        if arch is None or int(state_dict["conv1.weight"].shape[0]) != 64:
+            raise UserError(f"unsupported ResNet-FPN-DCN ({blocks} blocks in layer3)")
     elif "layer1.0.conv1.weight" in state_dict and "deconv_layers.0.weight" in state_dict:
         blocks = len({k.split(".")[1] for k in state_dict if k.startswith("layer3.")})
         width = int(state_dict["conv1.weight"].shape[0])

@@ -6,6 +6,7 @@ import torch.nn as nn
 from .dla import DLASeg
 from .dlav0 import DLASegV0
 from .resnet_dcn import ResNetDCN
+from .resnet_fpn_dcn import ResNetFPNDCN
 
 DEFAULT_HEADS = {"hm": 1, "wh": 4, "reg": 2, "id": 128}
 
@@ -17,6 +18,9 @@ _ARCHS = {
     "dlav0_34": lambda heads, head_conv: DLASegV0(heads, head_conv=head_conv),
     "resdcn_18": lambda heads, head_conv: ResNetDCN([2, 2, 2, 2], heads, head_conv=head_conv),
     "resdcn_34": lambda heads, head_conv: ResNetDCN([3, 4, 6, 3], heads, head_conv=head_conv),
+    # FairMOT's resfpndcn: the same ResNets with a deformable feature pyramid
+    "resfpndcn_18": lambda heads, head_conv: ResNetFPNDCN([2, 2, 2, 2], heads, head_conv=head_conv),
+    "resfpndcn_34": lambda heads, head_conv: ResNetFPNDCN([3, 4, 6, 3], heads, head_conv=head_conv),
     # slim: half the channels of resdcn_18 (3.6M parameters with head_conv 64): the demo model
     "resdcn_18_w32": lambda heads, head_conv: ResNetDCN([2, 2, 2, 2], heads, head_conv=head_conv, width=32),
 }

@@ -46,12 +46,11 @@ def _bilinear_deconv_init(up):
         up.weight.data[ch, ch] = kernel
 
 
-class ResNetDCN(HeadsMixin, nn.Module):
-    """``width`` is the channel count of the first stage (64 in the original; 32 for the slim
-    ``resdcn_18_w32``, a quarter of the parameters)."""
+class ResNetBackbone(HeadsMixin, nn.Module):
+    """The ResNet stem and stages (``conv1``, ``bn1``, ``layer1..4``) of CenterNet's ResNet networks;
+    ``width`` is the channel count of the first stage."""
 
-    def __init__(self, layers, heads, head_conv=256, width=64):
-        super().__init__()
+    def _make_backbone(self, layers, width):
         self.inplanes = width
         self.conv1 = nn.Conv2d(3, width, kernel_size=7, stride=2, padding=3, bias=False)
         self.bn1 = nn.BatchNorm2d(width, momentum=BN_MOMENTUM)
@@ -61,8 +60,13 @@ class ResNetDCN(HeadsMixin, nn.Module):
         self.layer2 = self._make_layer(2 * width, layers[1], stride=2)
         self.layer3 = self._make_layer(4 * width, layers[2], stride=2)
         self.layer4 = self._make_layer(8 * width, layers[3], stride=2)
-        self.deconv_layers = self._make_deconv_layers([4 * width, 2 * width, width])
-        self._add_heads(heads, width, head_conv)
+
+    def _stages(self, x):
+        """The four stages' outputs, strides 4, 8, 16, 32."""
+        c1 = self.layer1(self.maxpool(self.relu(self.bn1(self.conv1(x)))))
+        c2 = self.layer2(c1)
+        c3 = self.layer3(c2)
+        return c1, c2, c3, self.layer4(c3)
 
     def _make_layer(self, planes, blocks, stride=1):
         downsample = None
@@ -74,6 +78,18 @@ class ResNetDCN(HeadsMixin, nn.Module):
         self.inplanes = planes
         layers += [BasicBlock(planes, planes) for _ in range(1, blocks)]
         return nn.Sequential(*layers)
+
+
+
+class ResNetDCN(ResNetBackbone):
+    """``width`` is the channel count of the first stage (64 in the original; 32 for the slim
+    ``resdcn_18_w32``, a quarter of the parameters)."""
+
+    def __init__(self, layers, heads, head_conv=256, width=64):
+        super().__init__()
+        self._make_backbone(layers, width)
+        self.deconv_layers = self._make_deconv_layers([4 * width, 2 * width, width])
+        self._add_heads(heads, width, head_conv)
 
     def _make_deconv_layers(self, filters):
         layers = []
@@ -88,6 +104,4 @@ class ResNetDCN(HeadsMixin, nn.Module):
         return nn.Sequential(*layers)
 
     def forward(self, x):
-        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
-        x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
-        return self._run_heads(self.deconv_layers(x))
+        return self._run_heads(self.deconv_layers(self._stages(x)[-1]))

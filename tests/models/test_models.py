@@ -32,7 +32,8 @@ def test_dla34_parameters_match_the_released_checkpoint_layout():
 
 
 # dlaconv_34: dla_34's 404 less the 16 deformable layers' offset convolutions and biases
-@pytest.mark.parametrize("arch, entries", [("dlaconv_34", 356), ("dlav0_34", 330)])
+@pytest.mark.parametrize("arch, entries", [("dlaconv_34", 356), ("dlav0_34", 330), ("resfpndcn_18", 235),
+                                           ("resfpndcn_34", 331)])
 def test_parameters_match_the_originals_layout(arch, entries):
     want = _reference_shapes(os.path.join(ORIGINAL_LAYOUTS, f"{arch}_state_dict.txt"))
     assert len(want) == entries
@@ -40,7 +41,7 @@ def test_parameters_match_the_originals_layout(arch, entries):
     assert got == want
 
 
-@pytest.mark.parametrize("arch", ["dlaconv_34", "dlav0_34"])
+@pytest.mark.parametrize("arch", ["dlaconv_34", "dlav0_34", "resfpndcn_18", "resfpndcn_34"])
 def test_an_original_format_checkpoint_loads_strictly_as_its_architecture(arch, tmp_path):
     from fairmot.models import model_from_checkpoint
     from fairmot.models.random_init import randomize_
@@ -49,14 +50,15 @@ def test_an_original_format_checkpoint_loads_strictly_as_its_architecture(arch, 
     path = tmp_path / f"{arch}.pth"   # as the original saves it (DataParallel prefix included)
     torch.save({"epoch": 30, "state_dict": {f"module.{k}": v for k, v in source.state_dict().items()}}, path)
     model = model_from_checkpoint(str(path))
-    assert model.arch == arch and not any(type(m).__name__ == "DCN" for m in model.modules())
+    assert model.arch == arch
+    assert any(type(m).__name__ == "DCN" for m in model.modules()) == arch.startswith("resfpndcn")
     x = torch.rand(1, 3, 96, 160, generator=torch.Generator().manual_seed(1))
     with torch.no_grad():
         got, want = model(x), source(x)
     assert all(torch.equal(got[k], want[k]) for k in want)
 
 
-@pytest.mark.parametrize("arch", ["dla_34", "dlaconv_34", "dlav0_34", "resdcn_18"])
+@pytest.mark.parametrize("arch", ["dla_34", "dlaconv_34", "dlav0_34", "resdcn_18", "resfpndcn_18"])
 def test_outputs_are_raw_heads_at_stride_4(arch):
     model = create_model(arch).eval()
     with torch.no_grad():
