@@ -25,6 +25,7 @@ import torch.nn as nn
 from fairmot import __version__
 from fairmot.errors import UserError
 from fairmot.inference.decoding import DOWN_RATIO, decode
+from fairmot.models import model_classes
 from fairmot.utils.atomic import atomic_save
 
 from .runtime import (  # noqa: F401
@@ -69,12 +70,6 @@ class ExportableDetector(nn.Module):
         return boxes[..., 4], boxes[..., :4], embeddings
 
 
-def class_record(model) -> dict:
-    from fairmot.datasets.classes import ClassTable
-    table = getattr(model, "class_table", None) or ClassTable.from_record(None, model.heads["hm"])
-    return table.record()
-
-
 def model_metadata(detector, input_size, opset):
     """The metadata_props written into the ONNX model (all values are strings)."""
     model = detector.model
@@ -91,7 +86,7 @@ def model_metadata(detector, input_size, opset):
         "topk": str(detector.K),
         "opset": str(opset),
         "precision": "float32",  # int8 once quantized (fairmot.export.onnx_int8, NNCF for OpenVINO)
-        "classes": json.dumps(class_record(model)),
+        "classes": json.dumps(model_classes(model).record()),
         "outputs": "scores (N,K) peak scores best first; boxes (N,K,4) x1,y1,x2,y2 in input pixels; "
                    "embeddings (N,K,D) L2-normalised",
     }

@@ -9,7 +9,7 @@ import torch
 
 from fairmot.device import resolve_device
 from fairmot.errors import UserError
-from fairmot.models import model_from_checkpoint
+from fairmot.models import model_classes, model_from_checkpoint
 
 from .decoding import decode
 from .detector import BaseDetector
@@ -66,8 +66,7 @@ class Detector(BaseDetector):
 
     @property
     def class_table(self):
-        from fairmot.datasets.classes import ClassTable
-        return getattr(self.model, "class_table", None) or ClassTable.from_record(None, self.heads["hm"])
+        return model_classes(self.model)
 
     @torch.inference_mode()
     def forward(self, blob: np.ndarray):

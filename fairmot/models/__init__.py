@@ -16,6 +16,7 @@ _EXPORTS = {
     "read_checkpoint": "checkpoint", "recorded_input_size": "checkpoint",
     "DCN": "deform_conv", "deform_conv2d": "deform_conv", "deform_conv2d_onnx": "deform_conv",
     "DEFAULT_HEADS": "registry", "create_model": "registry", "list_archs": "registry",
+    "model_classes": "registry",
 }
 __all__ = sorted(_EXPORTS)
 

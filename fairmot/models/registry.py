@@ -45,6 +45,12 @@ def create_model(arch: str = "dla_34", heads: Optional[Dict[str, int]] = None,
     model = _ARCHS[arch](heads, head_conv)
     model.arch = arch
     model.head_conv = head_conv
-    from fairmot.datasets.classes import ClassTable
-    model.class_table = ClassTable.from_record(None, heads.get("hm", 1))
+    model.class_table = model_classes(model)
     return model
+
+
+def model_classes(model: nn.Module):
+    """The :class:`~fairmot.datasets.classes.ClassTable` of a network: the one it carries
+    (``model.class_table``), else one per heatmap channel (person for FairMOT's one)."""
+    from fairmot.datasets.classes import ClassTable
+    return getattr(model, "class_table", None) or ClassTable.from_record(None, model.heads.get("hm", 1))
