@@ -8,11 +8,13 @@ original ``pose_dla_dcn.py`` / ``pose_dla_conv.py`` (from ifzhang/FairMOT
 ``fairmot/models/dcn_reference.py``. The original is built without its ImageNet download
 (``pretrained=False``): every weight is overwritten anyway.
 
-    python scripts/check_model_fidelity.py /path/to/original --oracle-dcn --size 320x192 [--arch dlaconv_34]
+    python scripts/check_model_fidelity.py /path/to/original --oracle-dcn --arch all
+    python scripts/check_model_fidelity.py /path/to/original --oracle-dcn --arch hrnet_18 --size 576x320
 
 Weights are random with realistic statistics: kaiming-scaled convolutions, BatchNorm with
-random affine parameters and running statistics, and offset/mask convolutions large enough to
-shift samples by several pixels. Prints, per head, max |ours - original| / max |original|.
+random affine parameters and running statistics, and offset/mask convolutions that shift samples
+by 2-3 pixels on average. The inputs are two real frames (see ``test_images``). Prints, per
+architecture, max |ours - original| / max |original| over the heads in float32 and float64.
 """
 import argparse
 import importlib.util
@@ -23,7 +25,7 @@ import types
 import torch
 import torch.nn as nn
 
-from fairmot.models.random_init import randomize_
+from fairmot.models.random_init import fidelity_case, randomize_
 
 
 def install_oracle_dcn():
@@ -48,26 +50,51 @@ def install_oracle_dcn():
     sys.modules["dcn_v2"] = types.SimpleNamespace(DCN=DCN)
 
 
-# our architecture -> the original's file (its DLASeg is built as its get_pose_net builds it)
+# our architecture -> the original's file, relative to ORIGINAL_DIR (FairMOT's src/lib/models/networks;
+# yolo.py and its common.py sit one folder up in the original, put them beside the others here)
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_FRAMES = os.path.join(HERE, "..", "..", "shared", "data", "PETS09-S2L1", "img1")
 ORIGINAL_FILES = {"dla_34": "pose_dla_dcn.py", "dlaconv_34": "pose_dla_conv.py", "dlav0_34": "dlav0.py",
-                  "resfpndcn_18": "resnet_fpn_dcn.py", "resfpndcn_34": "resnet_fpn_dcn.py"}
+                  "resdcn_18": "resnet_dcn.py", "resdcn_34": "resnet_dcn.py",
+                  "resfpndcn_18": "resnet_fpn_dcn.py", "resfpndcn_34": "resnet_fpn_dcn.py",
+                  "hrnet_18": "pose_hrnet.py", "hrnet_32": "pose_hrnet.py", "yolov5s": "yolo.py"}
+PACKAGE = "fairmot_original"   # the original's files import each other relatively (.common, .config)
 
 
 def load_original(original_dir, arch="dla_34"):
-    path = os.path.join(original_dir, ORIGINAL_FILES[arch])
-    spec = importlib.util.spec_from_file_location(f"original_{arch}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    if PACKAGE not in sys.modules:
+        package = types.ModuleType(PACKAGE)
+        package.__path__ = [original_dir]
+        sys.modules[PACKAGE] = package
+    import numpy as np
+    if not hasattr(np, "int"):   # pose_hrnet.py uses np.int, gone since NumPy 1.24
+        np.int = int
+    name = f"{PACKAGE}.{ORIGINAL_FILES[arch][:-3]}"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, os.path.join(original_dir, ORIGINAL_FILES[arch]))
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
 
 
-def build_original(module, heads, head_conv=256, fc_classes=1000):
-    """The original ``get_pose_net(34, ...)`` without its ImageNet download (pretrained=False),
-    with the ``base.fc`` layer that download adds (released checkpoints carry it)."""
-    if module.__name__.startswith("original_resfpndcn_"):   # get_pose_net without init_weights' download
-        block, layers = module.resnet_spec[int(module.__name__.rsplit("_", 1)[1])]
+def build_original(module, arch, heads, head_conv=256, fc_classes=1000, original_dir="."):
+    """The original network as its ``get_pose_net`` builds it, without its pretrained download
+    (pretrained=False / no file), with the ``base.fc`` layer that DLA's download adds (released
+    checkpoints carry it)."""
+    if arch.startswith(("resfpndcn_", "resdcn_")):   # get_pose_net without init_weights' download
+        block, layers = module.resnet_spec[int(arch.rsplit("_", 1)[1])]
         return module.PoseResNet(block, layers, heads, head_conv=head_conv)
-    if module.__name__ == "original_dlav0_34":   # dlav0.py's DLASeg takes fewer arguments
+    if arch.startswith("hrnet_"):
+        config = module.cfg.clone()
+        config.defrost()
+        config.merge_from_file(os.path.join(original_dir, "config", f"hrnet_w{arch.rsplit('_', 1)[1]}.yaml"))
+        return module.PoseHighResolutionNet(config, heads)
+    if arch == "yolov5s":   # get_pose_net less the pretrained file (absent: skipped there too)
+        model = module.PoseYOLOv5s(heads, os.path.join(original_dir, "config", "yolov5s.yaml"))
+        module.initialize_weights(model, pretrained="")
+        return model
+    if arch == "dlav0_34":   # dlav0.py's DLASeg takes fewer arguments
         model = module.DLASeg("dla34", heads, pretrained=False, down_ratio=4, head_conv=head_conv)
     else:
         model = module.DLASeg("dla34", heads, pretrained=False, down_ratio=4, final_kernel=1, last_level=5,
@@ -76,34 +103,52 @@ def build_original(module, heads, head_conv=256, fc_classes=1000):
     return model
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("original_dir")
-    parser.add_argument("--oracle-dcn", action="store_true", help="use the test oracle as dcn_v2.DCN")
-    parser.add_argument("--size", default="320x192", help="input WxH, multiples of 32")
-    parser.add_argument("--offset-scale", type=float, default=3.0)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--double", action="store_true", help="compare in float64")
-    parser.add_argument("--arch", default="dla_34", choices=sorted(ORIGINAL_FILES))
-    args = parser.parse_args()
+def test_images(frames_dir, gen, h, w, dtype):
+    """Two real frames (PETS09-S2L1 1 and 300) when the shared data is there: real images are smooth at the
+    pixel scale, which decides how far an error in a sampling offset moves a deformable convolution's
+    output; else random images of the same smoothness (noise at 1/8 resolution, upsampled)."""
+    paths = [os.path.join(frames_dir or "", f"{i:06d}.jpg") for i in (1, 300)]
+    if frames_dir and all(os.path.isfile(p) for p in paths):
+        import cv2
+        import numpy as np
+        frames = np.stack([cv2.resize(cv2.imread(p), (w, h), interpolation=cv2.INTER_AREA) for p in paths])
+        return torch.from_numpy(frames[..., ::-1].transpose(0, 3, 1, 2).copy()).to(dtype) / 255, "PETS09 frames"
+    x = torch.rand(2, 3, h // 8, w // 8, generator=gen, dtype=torch.float64)
+    x = torch.nn.functional.interpolate(x, size=(h, w), mode="bilinear", align_corners=False)
+    return x.to(dtype), "smooth random images"
 
+
+def write_layout(original, arch, heads, path):
+    source = ORIGINAL_FILES[arch]
+    folder = "src/lib/models" if source == "yolo.py" else "src/lib/models/networks"
+    head_conv = next(getattr(original, name)[0].out_channels for name in heads)
+    with open(path, "w") as f:
+        f.write(f"# name shape  (FairMOT's {arch} from ifzhang/FairMOT {folder}/{source}, heads "
+                + " ".join(f"{k}={v}" for k, v in sorted(heads.items())) + f", head_conv={head_conv})\n")
+        for name, value in original.state_dict().items():
+            f.write(f"{name} {tuple(value.shape)}\n")
+
+
+def compare(args, arch, dtype, verbose):
+    """Worst relative error over the heads of ``arch`` (ours vs the original) in ``dtype``."""
     from fairmot.models import create_model
+    from fairmot.models.registry import arch_defaults
 
-    if args.oracle_dcn:
-        install_oracle_dcn()
-    original_module = load_original(args.original_dir, args.arch)
-    heads = {"hm": 1, "wh": 4, "reg": 2, "id": 128}
-    ours = create_model(args.arch, heads, 256).eval()
+    original_module = load_original(args.original_dir, arch)
+    heads = {"hm": 1, "wh": 4, "reg": 2, "id": arch_defaults(arch)["reid_dim"]}
+    ours = create_model(arch, heads).eval()
     fc = getattr(getattr(ours, "base", None), "fc", None)
-    original = build_original(original_module, heads, fc_classes=fc.out_channels if fc is not None else 1000).eval()
+    original = build_original(original_module, arch, heads, fc_classes=fc.out_channels if fc is not None else 1000,
+                              original_dir=args.original_dir).eval()
     gen = torch.Generator().manual_seed(args.seed)
     randomize_(ours, gen, args.offset_scale)
+    if args.write_layout:
+        write_layout(original, arch, heads, args.write_layout)
     original.load_state_dict(ours.state_dict(), strict=True)
-    dtype = torch.float64 if args.double else torch.float32
     ours, original = ours.to(dtype), original.to(dtype)
 
     w, h = (int(v) for v in args.size.lower().split("x"))
-    x = torch.rand(2, 3, h, w, generator=gen, dtype=dtype)
+    x, source = test_images(args.frames, gen, h, w, dtype)
     # record how far the offsets move samples, to show the comparison is not trivial
     shifts = []
     for m in ours.modules():
@@ -113,16 +158,78 @@ def main():
     with torch.no_grad():
         got = ours(x)
         want = original(x)[0]
-    print(f"{args.arch}: {len(shifts)} deformable layers"
-          + (f", mean |offset| {sum(shifts) / len(shifts):.2f} px" if shifts else ""))
-    worst = 0.0
-    for name in heads:
-        err = ((got[name] - want[name]).abs().max() / want[name].abs().max()).item()
-        worst = max(worst, err)
-        print(f"{name:4s} shape {tuple(got[name].shape)}  max|orig| {want[name].abs().max().item():.4g}  "
-              f"rel err {err:.3e}")
-    print(f"worst relative error {worst:.3e} ({'PASS' if worst <= 1e-4 else 'FAIL'} at 1e-4)")
-    return 0 if worst <= 1e-4 else 1
+    errors = {name: ((got[name] - want[name]).abs().max() / want[name].abs().max()).item() for name in heads}
+    if verbose:
+        print(f"{arch} ({str(dtype)[6:]}, {source}): {len(shifts)} deformable layers"
+              + (f", mean |offset| {sum(shifts) / len(shifts):.2f} px" if shifts else ""))
+        for name in heads:
+            print(f"  {name:4s} shape {tuple(got[name].shape)}  max|orig| {want[name].abs().max().item():.4g}  "
+                  f"rel err {errors[name]:.3e}")
+    return max(errors.values()), (sum(shifts) / len(shifts) if shifts else 0.0)
+
+
+GOLDEN_SAMPLES = 16      # values recorded per head, evenly spread over its output
+
+
+def record_golden(args, archs, path):
+    """The original's head outputs (float64) on :func:`fidelity_case`: abs sum and samples per head."""
+    import json
+    record = {"source": "ifzhang/FairMOT, built by scripts/check_model_fidelity.py --write-golden",
+              "samples": GOLDEN_SAMPLES, "archs": {}}
+    for arch in archs:
+        ours, x = fidelity_case(arch)
+        original = build_original(load_original(args.original_dir, arch), arch, ours.heads,
+                                  original_dir=args.original_dir).eval()
+        original.load_state_dict(ours.state_dict(), strict=True)
+        with torch.no_grad():
+            out = original.double()(x)[0]
+        record["archs"][arch] = {
+            name: {"shape": list(v.shape), "abs_sum": v.abs().sum().item(),
+                   "values": v.flatten()[torch.linspace(0, v.numel() - 1, GOLDEN_SAMPLES).long()].tolist()}
+            for name, v in out.items()}
+        record["input"] = list(x.shape)
+    with open(path, "w") as f:
+        json.dump(record, f, indent=1)
+    print(f"wrote the original's outputs for {', '.join(archs)} to {path}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("original_dir")
+    parser.add_argument("--oracle-dcn", action="store_true", help="use the test oracle as dcn_v2.DCN")
+    parser.add_argument("--size", default="320x192", help="input WxH, multiples of 32")
+    parser.add_argument("--offset-scale", type=float, default=2.0,
+                        help="offset convolutions' weight scale (2: samples move 2-3 px on average)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--arch", nargs="+", default=["dla_34"], choices=sorted(ORIGINAL_FILES) + ["all"])
+    parser.add_argument("--frames", default=DEFAULT_FRAMES,
+                        help="folder of MOT-style frames (000001.jpg ...) to feed; default PETS09-S2L1's")
+    parser.add_argument("--write-layout", metavar="FILE",
+                        help="also write the original's parameter names and shapes (tests/models/layouts)")
+    parser.add_argument("--write-golden", metavar="FILE",
+                        help="also record the original's outputs for tests/models/test_fidelity.py")
+    args = parser.parse_args()
+    archs = sorted(ORIGINAL_FILES) if "all" in args.arch else args.arch
+    if args.write_layout and len(archs) > 1:
+        parser.error("--write-layout takes one --arch")
+    if args.oracle_dcn:
+        install_oracle_dcn()
+    if args.write_golden:
+        record_golden(args, archs, args.write_golden)
+
+    rows = []
+    for arch in archs:
+        worst32, shift = compare(args, arch, torch.float32, verbose=len(archs) == 1)
+        worst64, _ = compare(args, arch, torch.float64, verbose=False)
+        rows.append((arch, shift, worst32, worst64))
+    print(f"{'arch':14s} {'mean |offset|':>13s} {'float32':>10s} {'float64':>10s}  "
+          "(worst relative error over the heads)")
+    for arch, shift, worst32, worst64 in rows:
+        print(f"{arch:14s} {shift:10.2f} px {worst32:10.2e} {worst64:10.2e}  "
+              f"{'PASS' if worst32 <= 1e-4 and worst64 <= 1e-10 else 'FAIL'}")
+    passed = all(r[2] <= 1e-4 and r[3] <= 1e-10 for r in rows)
+    print(f"{'all pass' if passed else 'FAIL'}: float32 <= 1e-4, float64 <= 1e-10")
+    return 0 if passed else 1
 
 
 if __name__ == "__main__":

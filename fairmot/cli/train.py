@@ -26,8 +26,10 @@ def check_options(args):
     import math
     limits = [("--batch-size", args.batch_size >= 1, "at least 1"), ("--epochs", args.epochs >= 1, "at least 1"),
               ("--lr", math.isfinite(args.lr) and args.lr > 0, "a positive number"),
-              ("--num-workers", args.num_workers >= 0, "0 or more"), ("--head-conv", args.head_conv >= 1, "at least 1"),
-              ("--reid-dim", args.reid_dim >= 1, "at least 1"), ("--save-every", args.save_every >= 0, "0 or more")]
+              ("--num-workers", args.num_workers >= 0, "0 or more"),
+              ("--head-conv", args.head_conv is None or args.head_conv >= 1, "at least 1"),
+              ("--reid-dim", args.reid_dim is None or args.reid_dim >= 1, "at least 1"),
+              ("--save-every", args.save_every >= 0, "0 or more")]
     for flag, ok, what in limits:
         if not ok:
             raise UserError(f"{flag} must be {what}, got {getattr(args, flag[2:].replace('-', '_'))}")
@@ -45,9 +47,14 @@ def add_parser(subparsers):
                     "several: torchrun --nproc_per_node N -m fairmot train ...")
     p.add_argument("--data", required=True, help="data config JSON {root, train: {name: list file}}")
     p.add_argument("--output", required=True, help="folder for model_last.pth, model_<epoch>.pth, log.jsonl")
-    p.add_argument("--arch", default="dla_34", help="dla_34 (default), resdcn_18, resdcn_34, resdcn_18_w32")
-    p.add_argument("--head-conv", type=int, default=256)
-    p.add_argument("--reid-dim", type=int, default=128)
+    p.add_argument("--arch", default="dla_34",
+                   help="dla_34 (default), dlaconv_34, dlav0_34, resdcn_18/34, resdcn_18_w32, resfpndcn_18/34, "
+                        "hrnet_18/32, yolov5s")
+    p.add_argument("--head-conv", type=int, default=None,
+                   help="channels of the heads' hidden layer (default: the original's for --arch: 64 for "
+                        "yolov5s, else 256)")
+    p.add_argument("--reid-dim", type=int, default=None,
+                   help="re-ID embedding size (default: the original's for --arch: 64 for yolov5s, else 128)")
     p.add_argument("--classes", metavar="LIST",
                    help="the model's classes in heatmap order, comma-separated names, e.g. person,car (default: "
                         "every class of the training data, in the order data.json lists them; datasets are "
@@ -92,15 +99,19 @@ def run(args):
     check_options(args)
 
     from fairmot.models import list_archs
+    from fairmot.models.registry import arch_defaults
     from fairmot.training.config import TrainConfig
     if args.arch not in list_archs():
         raise UserError(f"unknown --arch {args.arch!r}; choose one of {', '.join(list_archs())}")
+    defaults = arch_defaults(args.arch)
+    head_conv = defaults["head_conv"] if args.head_conv is None else args.head_conv
+    reid_dim = defaults["reid_dim"] if args.reid_dim is None else args.reid_dim
 
     from fairmot.training.distributed import cleanup
     from fairmot.training.trainer import Trainer
 
     cfg = TrainConfig(
-        data=args.data, output=args.output, arch=args.arch, head_conv=args.head_conv, reid_dim=args.reid_dim,
+        data=args.data, output=args.output, arch=args.arch, head_conv=head_conv, reid_dim=reid_dim,
         ltrb=args.ltrb, input_size=input_size, batch_size=args.batch_size, lr=args.lr,
         epochs=args.epochs, lr_steps=_int_list(args.lr_step), num_workers=args.num_workers, seed=args.seed,
         augment=args.augment, scale_range=_scale_range(args.scale_range), amp=args.amp, float64=args.float64,

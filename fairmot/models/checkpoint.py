@@ -219,9 +219,18 @@ def infer_model_config(state_dict: Dict[str, torch.Tensor],
         arch = {(2, 64): "resdcn_18", (6, 64): "resdcn_34", (2, 32): "resdcn_18_w32"}.get((blocks, width))
         if arch is None:
             raise UserError(f"unsupported ResNet-DCN ({blocks} blocks in layer3, width {width})")
+    elif "backbone.model.0.conv.conv.weight" in state_dict and "backbone.model.21.cv3.conv.weight" in state_dict:
+        arch = "yolov5s"    # FairMOT's yolo: YOLOv5s layers 0-21
+        if tuple(state_dict["backbone.model.0.conv.conv.weight"].shape) != (32, 12, 3, 3):
+            raise UserError("unsupported YOLOv5 width: only FairMOT's yolov5s (32 stem channels) is known")
+    elif "transition1.0.0.weight" in state_dict and "stage4.0.fuse_layers.0.1.0.weight" in state_dict:
+        width = int(state_dict["transition1.0.0.weight"].shape[0])
+        arch = {18: "hrnet_18", 32: "hrnet_32"}.get(width)
+        if arch is None:
+            raise UserError(f"unsupported HRNet width {width} (hrnet_18 and hrnet_32 are known)")
     else:
-        raise UserError("not a FairMOT network checkpoint: neither DLA-34 (base.*, dla_up.*) "
-                        "nor ResNet-DCN (layer1.*, deconv_layers.*) weights found")
+        raise UserError("not a FairMOT network checkpoint: none of the DLA-34 (base.*, dla_up.*), ResNet "
+                        "(layer1.*, deconv_layers.*), HRNet (stage4.*) or YOLOv5s (backbone.model.*) layouts")
     heads, head_conv = {}, None
     for key, value in state_dict.items():
         m = _HEAD_RE.match(key)
@@ -271,17 +280,6 @@ def model_from_checkpoint(path: PathLike, map_location="cpu") -> torch.nn.Module
     size = (meta.get("config") or {}).get("input_size")
     model.trained_input_size = tuple(size) if size else None
     return model.eval()
-
-
-def load_imagenet_backbone(model: torch.nn.Module, path: PathLike) -> torch.nn.Module:
-    """Load ImageNet DLA-34 weights (``dla34-ba72cf86.pth`` layout: ``base_layer.*``, ``level0-5.*``,
-    ``fc.*``) into ``model.base`` strictly, to train from scratch."""
-    if not hasattr(model, "base"):
-        raise UserError("ImageNet DLA-34 weights need a dla_34 model")
-    state_dict, _ = read_checkpoint(path)
-    state_dict = _strip_prefix(state_dict, "base.")
-    load_state_dict_checked(model.base, state_dict, strict=True, source=f"ImageNet backbone {path!r}")
-    return model
 
 
 def recorded_input_size(path: PathLike, default: Tuple[int, int] = (1088, 608)) -> Tuple[int, int]:

@@ -19,11 +19,11 @@ def fill_up_weights(up):
         w[ch, 0, :, :] = w[0, 0, :, :]
 
 
-def make_head(in_channels, out_channels, head_conv, name):
-    """3x3 conv (bias) + ReLU + 1x1 conv (bias): parameters ``<head>.0.*`` and ``<head>.2.*``."""
+def make_head(in_channels, out_channels, head_conv, name, activation=nn.ReLU):
+    """3x3 conv (bias) + activation + 1x1 conv (bias): parameters ``<head>.0.*`` and ``<head>.2.*``."""
     head = nn.Sequential(
         nn.Conv2d(in_channels, head_conv, kernel_size=3, padding=1, bias=True),
-        nn.ReLU(inplace=True),
+        activation(inplace=True),
         nn.Conv2d(head_conv, out_channels, kernel_size=1, bias=True),
     )
     if name == "hm":
@@ -37,10 +37,10 @@ def make_head(in_channels, out_channels, head_conv, name):
 class HeadsMixin:
     """Adds one head per entry of ``heads`` and evaluates them into a dict."""
 
-    def _add_heads(self, heads, in_channels, head_conv):
+    def _add_heads(self, heads, in_channels, head_conv, activation=nn.ReLU):
         self.heads = dict(heads)
         for name, channels in self.heads.items():
-            self.add_module(name, make_head(in_channels, channels, head_conv, name))
+            self.add_module(name, make_head(in_channels, channels, head_conv, name, activation))
 
     def _run_heads(self, features):
         return {name: getattr(self, name)(features) for name in self.heads}

@@ -44,6 +44,18 @@ def randomize_(model: torch.nn.Module, generator: torch.Generator, offset_scale:
 
 
 
+def fidelity_case(arch: str, seed: int = 0, offset_scale: float = 2.0, size=(64, 96)):
+    """``(network of arch with random weights, in float64, eval mode; an input of size (H, W))``:
+    the case whose outputs scripts/check_model_fidelity.py --write-golden records from the
+    original code and tests/models/test_fidelity.py compares ours with."""
+    from .registry import arch_defaults
+    heads = {"hm": 1, "wh": 4, "reg": 2, "id": arch_defaults(arch)["reid_dim"]}
+    model = create_model(arch, heads).eval()
+    generator = torch.Generator().manual_seed(seed)
+    randomize_(model, generator, offset_scale)
+    return model.double(), torch.rand(1, 3, *size, generator=generator, dtype=torch.float64)
+
+
 @torch.no_grad()
 def detector_like_model(arch: str = "resdcn_18", seed: int = 0, classes=None) -> torch.nn.Module:
     """``classes``: a :class:`~fairmot.datasets.classes.ClassTable` for a model of several classes

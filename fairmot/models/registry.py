@@ -5,8 +5,10 @@ import torch.nn as nn
 
 from .dla import DLASeg
 from .dlav0 import DLASegV0
+from .hrnet import PoseHighResolutionNet
 from .resnet_dcn import ResNetDCN
 from .resnet_fpn_dcn import ResNetFPNDCN
+from .yolov5 import PoseYOLOv5s
 
 DEFAULT_HEADS = {"hm": 1, "wh": 4, "reg": 2, "id": 128}
 
@@ -23,7 +25,22 @@ _ARCHS = {
     "resfpndcn_34": lambda heads, head_conv: ResNetFPNDCN([3, 4, 6, 3], heads, head_conv=head_conv),
     # slim: half the channels of resdcn_18 (3.6M parameters with head_conv 64): the demo model
     "resdcn_18_w32": lambda heads, head_conv: ResNetDCN([2, 2, 2, 2], heads, head_conv=head_conv, width=32),
+    # HRNetV2 W18 / W32: four resolutions side by side, no deformable convolution
+    "hrnet_18": lambda heads, head_conv: PoseHighResolutionNet(18, heads, head_conv=head_conv),
+    "hrnet_32": lambda heads, head_conv: PoseHighResolutionNet(32, heads, head_conv=head_conv),
+    # FairMOT's light model (its "yolo" arch): YOLOv5s backbone, no deformable convolution
+    "yolov5s": lambda heads, head_conv: PoseYOLOv5s(heads, head_conv=head_conv),
 }
+
+# (head_conv, re-ID dimension) an architecture is built with when not given: FairMOT's choices
+_DEFAULTS = {"yolov5s": (64, 64)}
+_DEFAULT = (256, 128)
+
+
+def arch_defaults(arch: str) -> Dict[str, int]:
+    """``{"head_conv", "reid_dim"}`` the original builds (and released) ``arch`` with."""
+    head_conv, reid_dim = _DEFAULTS.get(arch, _DEFAULT)
+    return {"head_conv": head_conv, "reid_dim": reid_dim}
 
 
 def list_archs() -> List[str]:
@@ -31,17 +48,20 @@ def list_archs() -> List[str]:
 
 
 def create_model(arch: str = "dla_34", heads: Optional[Dict[str, int]] = None,
-                 head_conv: int = 256) -> nn.Module:
+                 head_conv: Optional[int] = None) -> nn.Module:
     """Build a FairMOT network.
 
     ``model(x)`` on an (N, 3, H, W) float tensor (RGB / 255, H and W multiples of 32) returns the
     raw head outputs at stride 4 as a dict ``{"hm", "wh", "reg", "id"}`` (hm before sigmoid, one
     channel per class). ``model.class_table`` names the classes (person for one; set it to the
-    trained ones, as :func:`~fairmot.models.checkpoint.model_from_checkpoint` does).
+    trained ones, as :func:`~fairmot.models.checkpoint.model_from_checkpoint` does). ``heads`` and
+    ``head_conv`` default to the original's for ``arch`` (:func:`arch_defaults`).
     """
     if arch not in _ARCHS:
         raise ValueError(f"unknown architecture {arch!r}; choose one of {', '.join(list_archs())}")
-    heads = dict(DEFAULT_HEADS if heads is None else heads)
+    defaults = arch_defaults(arch)
+    head_conv = defaults["head_conv"] if head_conv is None else head_conv
+    heads = dict(DEFAULT_HEADS, id=defaults["reid_dim"]) if heads is None else dict(heads)
     model = _ARCHS[arch](heads, head_conv)
     model.arch = arch
     model.head_conv = head_conv

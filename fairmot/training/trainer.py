@@ -28,10 +28,10 @@ from fairmot.errors import UserError
 from fairmot.models import create_model
 from fairmot.models.checkpoint import (
     carry_class_channels,
-    load_imagenet_backbone,
     load_state_dict_checked,
     read_checkpoint,
 )
+from fairmot.models.pretrained import load_pretrained_backbone, read_pretrained
 from fairmot.utils.atomic import atomic_save
 
 from . import distributed as fdist
@@ -95,10 +95,6 @@ class ModelWithLoss(nn.Module):
         return self.loss(outputs, batch)
 
 
-def _is_imagenet_dla(state_dict):
-    return "base_layer.0.weight" in state_dict and "level5.root.conv.weight" in state_dict
-
-
 class Trainer:
     def __init__(self, cfg):
         self.cfg = cfg
@@ -148,11 +144,11 @@ class Trainer:
 
     # ----- weights ---------------------------------------------------------------------------
     def _load_initial_weights(self, path):
-        state_dict, meta = read_checkpoint(path)
-        if _is_imagenet_dla(state_dict):
-            load_imagenet_backbone(self.model, path)
-            self._log(f"initialised the DLA-34 backbone from ImageNet weights {path}")
+        state_dict, kind = read_pretrained(path)
+        if kind:   # an ImageNet / COCO backbone file
+            self._log(load_pretrained_backbone(self.model, path))
             return
+        _, meta = read_checkpoint(path)
         note = ""
         if "hm.2.weight" in state_dict:   # another class list: each class it has keeps its heatmap channel
             try:

@@ -5,7 +5,6 @@ from fairmot.errors import CheckpointMismatchError, UserError
 from fairmot.models import (
     create_model,
     infer_model_config,
-    load_imagenet_backbone,
     load_model,
     load_state_dict_checked,
     model_from_checkpoint,
@@ -97,22 +96,6 @@ def test_not_a_fairmot_checkpoint(tmp_path):
         model_from_checkpoint(str(other))
     with pytest.raises(UserError, match="not found"):
         model_from_checkpoint(str(tmp_path / "missing.pth"))
-
-
-def test_imagenet_dla34_backbone_loads_strictly(tmp_path):
-    donor = create_model("dla_34")
-    with torch.no_grad():
-        donor.base.level5.root.conv.weight.fill_(0.5)
-    # dla34-ba72cf86.pth layout: the backbone's own names, no 'base.' prefix, with fc
-    path = tmp_path / "dla34-ba72cf86.pth"
-    torch.save(donor.base.state_dict(), path)
-    model = load_imagenet_backbone(create_model("dla_34"), str(path))
-    assert torch.equal(model.base.level5.root.conv.weight, donor.base.level5.root.conv.weight)
-    state = donor.base.state_dict()
-    del state["fc.bias"]
-    torch.save(state, path)
-    with pytest.raises(CheckpointMismatchError, match="fc.bias"):
-        load_imagenet_backbone(create_model("dla_34"), str(path))
 
 
 def test_int8_weights_load_back_as_float32(tmp_path):

@@ -3,7 +3,7 @@ import os
 import pytest
 import torch
 
-from fairmot.models import create_model, list_archs
+from fairmot.models import DEFAULT_HEADS, create_model, list_archs
 from support.data import REFERENCE
 
 REFERENCE_LAYOUT = os.path.join(REFERENCE, "fairmot_dla34_state_dict.txt")
@@ -33,7 +33,8 @@ def test_dla34_parameters_match_the_released_checkpoint_layout():
 
 # dlaconv_34: dla_34's 404 less the 16 deformable layers' offset convolutions and biases
 @pytest.mark.parametrize("arch, entries", [("dlaconv_34", 356), ("dlav0_34", 330), ("resfpndcn_18", 235),
-                                           ("resfpndcn_34", 331)])
+                                           ("resfpndcn_34", 331), ("hrnet_18", 1846), ("hrnet_32", 1846),
+                                           ("yolov5s", 334)])
 def test_parameters_match_the_originals_layout(arch, entries):
     want = _reference_shapes(os.path.join(ORIGINAL_LAYOUTS, f"{arch}_state_dict.txt"))
     assert len(want) == entries
@@ -41,7 +42,8 @@ def test_parameters_match_the_originals_layout(arch, entries):
     assert got == want
 
 
-@pytest.mark.parametrize("arch", ["dlaconv_34", "dlav0_34", "resfpndcn_18", "resfpndcn_34"])
+@pytest.mark.parametrize("arch", ["dlaconv_34", "dlav0_34", "resfpndcn_18", "resfpndcn_34", "hrnet_18", "hrnet_32",
+                                  "yolov5s"])
 def test_an_original_format_checkpoint_loads_strictly_as_its_architecture(arch, tmp_path):
     from fairmot.models import model_from_checkpoint
     from fairmot.models.random_init import randomize_
@@ -58,15 +60,27 @@ def test_an_original_format_checkpoint_loads_strictly_as_its_architecture(arch, 
     assert all(torch.equal(got[k], want[k]) for k in want)
 
 
-@pytest.mark.parametrize("arch", ["dla_34", "dlaconv_34", "dlav0_34", "resdcn_18", "resfpndcn_18"])
+@pytest.mark.parametrize("arch", ["dla_34", "dlaconv_34", "dlav0_34", "resdcn_18", "resfpndcn_18", "hrnet_18",
+                                  "yolov5s"])
 def test_outputs_are_raw_heads_at_stride_4(arch):
-    model = create_model(arch).eval()
+    model = create_model(arch, DEFAULT_HEADS).eval()
     with torch.no_grad():
         out = model(torch.rand(1, 3, 96, 160))
     assert {k: tuple(v.shape) for k, v in out.items()} == {
         "hm": (1, 1, 24, 40), "wh": (1, 4, 24, 40), "reg": (1, 2, 24, 40), "id": (1, 128, 24, 40)}
     # hm is returned before the sigmoid; a fresh head starts at the focal-loss prior -2.19
     assert out["hm"].mean().item() == pytest.approx(-2.19, abs=0.05)
+
+
+def test_architectures_default_to_the_originals_head_and_embedding_sizes():
+    from fairmot.models.registry import arch_defaults
+    yolo = create_model("yolov5s")   # FairMOT's light model: 64-wide heads, 64-d embeddings
+    assert (yolo.head_conv, yolo.heads["id"]) == (64, 64) == tuple(arch_defaults("yolov5s").values())
+    assert isinstance(yolo.hm[1], torch.nn.SiLU)
+    assert all(m.eps == 1e-3 for m in yolo.modules() if isinstance(m, torch.nn.BatchNorm2d))
+    hrnet = create_model("hrnet_18")
+    assert (hrnet.head_conv, hrnet.heads["id"], hrnet.hm[0].in_channels) == (256, 128, 18 + 36 + 72 + 144)
+    assert create_model("hrnet_32").hm[0].in_channels == 32 + 64 + 128 + 256
 
 
 def test_custom_heads_and_unknown_arch():
