@@ -151,25 +151,46 @@ def pair_detections(ref_scores, ref_boxes, got_scores, got_boxes, score_window):
     return ref_rows[~other_peak_at_boundary], got_rows[~other_peak_at_boundary], unpaired
 
 
+PLATEAU_SCORE = 2e-7   # float32 rounding near a score of 1
+PLATEAU_CELLS = 8.0    # px between centres: neighbouring cells of the stride-4 heatmap
+
+
+def plateau_twins(scores, boxes):
+    """Rows of a best-first list that tie, within rounding, with a better row next to them: two
+    neighbouring heatmap cells of one plateau are both peaks in one run and one in another."""
+    centres = (boxes[:, :2] + boxes[:, 2:4]) / 2
+    twins = np.zeros(len(scores), bool)
+    for i in range(1, len(scores)):
+        near = np.abs(centres[:i] - centres[i]).max(-1) <= PLATEAU_CELLS
+        twins[i] = bool(np.any(near & ~twins[:i] & (np.abs(scores[:i] - scores[i]) <= PLATEAU_SCORE)))
+    return twins
+
+
 def compare_outputs(reference, outputs, score_window=None):
     """Largest differences between two batched (scores, boxes, embeddings) results (numpy).
 
-    "scores" compares the two best-first lists position by position, which ties cannot upset;
-    "boxes" and "embeddings" compare detections paired by :func:`pair_detections` with scores
-    within ``score_window`` (default: ten times the "scores" difference, so that rounding does
-    not unpair them); "unpaired" counts peaks found by one run only, away from the top-K boundary.
+    "scores" compares the two best-first lists position by position, which ties cannot upset
+    (once :func:`plateau_twins` are left out of both); "boxes" and "embeddings" compare
+    detections paired by :func:`pair_detections` with scores within ``score_window`` (default:
+    ten times the "scores" difference, so that rounding does not unpair them); "unpaired" counts
+    peaks found by one run only, away from the top-K boundary.
     """
     diffs = {"scores": 0.0, "boxes": 0.0, "embeddings": 0.0, "unpaired": 0}
     for image in range(reference[0].shape[0]):
-        ref_s, ref_b, ref_e = (np.asarray(a[image], dtype=np.float64) for a in reference[:3])
-        got_s, got_b, got_e = (np.asarray(a[image], dtype=np.float64) for a in outputs[:3])
+        ref_keep, got_keep = (~plateau_twins(np.asarray(a[0][image], np.float64), np.asarray(a[1][image], np.float64))
+                              for a in (reference, outputs))
+        n = min(ref_keep.sum(), got_keep.sum())   # a list with fewer twins reaches further down
+        ref_s, ref_b, ref_e = (np.asarray(a[image], dtype=np.float64)[ref_keep][:n] for a in reference[:3])
+        got_s, got_b, got_e = (np.asarray(a[image], dtype=np.float64)[got_keep][:n] for a in outputs[:3])
+        classes = [np.asarray(a[image])[keep][:n] for a, keep in ((reference[3], ref_keep), (outputs[3], got_keep))] \
+            if len(reference) > 3 else None
         score_diff = float(np.abs(ref_s - got_s).max())
         diffs["scores"] = max(diffs["scores"], score_diff)
         window = max(10 * score_diff, 1e-6) if score_window is None else score_window
         ref_rows, got_rows, unpaired = pair_detections(ref_s, ref_b, got_s, got_b, window)
         diffs["unpaired"] += unpaired
-        if len(reference) > 3 and len(ref_rows):  # classes: a pair of another class is no pair
-            diffs["unpaired"] += int(np.sum(reference[3][image][ref_rows] != outputs[3][image][got_rows]))
+        if classes is not None and len(ref_rows):  # classes: a pair of another class is no pair
+            diffs["unpaired"] += int(np.sum(classes[0][ref_rows] != classes[1][got_rows]))
         if len(ref_rows):
             diffs["boxes"] = max(diffs["boxes"], float(np.abs(ref_b[ref_rows] - got_b[got_rows]).max()))
             diffs["embeddings"] = max(diffs["embeddings"], float(np.abs(ref_e[ref_rows] - got_e[got_rows]).max()))

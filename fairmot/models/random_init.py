@@ -61,7 +61,8 @@ def detector_like_model(arch: str = "resdcn_18", seed: int = 0, classes=None) ->
     """``classes``: a :class:`~fairmot.datasets.classes.ClassTable` for a model of several classes
     (a heatmap channel each, peaking at other places); None: FairMOT's one class."""
     torch.manual_seed(seed)
-    heads = None if classes is None else {"hm": len(classes), "wh": 4, "reg": 2, "id": 128}
+    from .registry import DEFAULT_HEADS, arch_defaults
+    heads = None if classes is None else dict(DEFAULT_HEADS, hm=len(classes), id=arch_defaults(arch)["reid_dim"])
     model = create_model(arch, heads).eval()
     if classes is not None:
         model.class_table = classes

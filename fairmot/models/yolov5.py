@@ -4,14 +4,15 @@ neck that upsamples back to stride 4, and FairMOT's heads (SiLU between their tw
 No deformable convolution anywhere: the architecture for CPUs and for exporters that lack one.
 Parameter names follow the original (``backbone.model.<layer>.*``, the layer numbers of its
 ``yolov5s.yaml`` with depth 0.33 and width 0.5 applied), so ``fairmot_yolov5s.pth`` loads strictly.
-Every BatchNorm has eps 1e-3, as the original sets after building the network.
+Every BatchNorm has eps 1e-3 and momentum 0.03, as the original sets after building the network.
 """
 import torch
 import torch.nn as nn
 
 from .common import HeadsMixin
 
-BN_EPS = 1e-3
+BN_EPS = 1e-3        # set by the original after building the network, as YOLOv5 does
+BN_MOMENTUM = 0.03
 
 
 class Conv(nn.Module):
@@ -20,7 +21,7 @@ class Conv(nn.Module):
     def __init__(self, c_in, c_out, kernel=1, stride=1):
         super().__init__()
         self.conv = nn.Conv2d(c_in, c_out, kernel, stride, kernel // 2, bias=False)
-        self.bn = nn.BatchNorm2d(c_out, eps=BN_EPS)
+        self.bn = nn.BatchNorm2d(c_out, eps=BN_EPS, momentum=BN_MOMENTUM)
         self.act = nn.SiLU(inplace=True)
 
     def forward(self, x):

@@ -132,6 +132,25 @@ def test_comparison_pairs_tied_peaks_and_finds_missing_ones():
     assert diffs["unpaired"] == 1 and not within_tolerance(diffs)
 
 
+def test_comparison_leaves_out_a_plateau_peak_that_one_run_splits_in_two():
+    """Two neighbouring heatmap cells equal in one run (both peaks) and a rounding apart in the
+    other (one peak): the lists then differ by one row, and compare position by position after it."""
+    g = np.random.default_rng(1)
+    scores = np.sort(g.uniform(0.1, 0.9, 40))[::-1].copy()
+    scores[:3] = [0.99990165, 0.9997757, 0.9997757]   # rows 1 and 2: one plateau, 4 px apart
+    boxes = g.uniform(0, 300, (40, 4))
+    boxes[:, 2:] = boxes[:, :2] + 40
+    boxes[2] = boxes[1] + [4, 0, 4, 0]
+    embeddings = g.normal(size=(40, 8))
+    reference = tuple(a[None] for a in (scores, boxes, embeddings))
+    one_peak = [np.concatenate([a[:2], a[3:], a[-1:]])[None] for a in (scores, boxes, embeddings)]
+    diffs = compare_outputs(reference, one_peak)
+    assert diffs["scores"] == 0 and diffs["unpaired"] == 0 and within_tolerance(diffs)
+    far = [a.copy() for a in reference]   # equal scores far apart are two peaks: no twin
+    far[1][0, 2] += 100
+    assert compare_outputs(far, one_peak)["scores"] > 0.1
+
+
 def test_verification_rejects_a_model_that_differs(resdcn, tmp_path):
     _, model, path, _ = resdcn
     images = torch.rand(1, 3, SIZE[1], SIZE[0], generator=torch.Generator().manual_seed(2))
