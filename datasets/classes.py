@@ -22,6 +22,17 @@ MOT17_CLASSES: Dict[int, str] = {
     1: "person", 2: "person_on_vehicle", 3: "car", 4: "bicycle", 5: "motorcycle", 6: "non_mot_vehicle",
     7: "static_person", 8: "distractor", 9: "occluder", 10: "occluder_on_ground", 11: "occluder_full",
     12: "reflection", 13: "crowd"}
+# COCO's 80 detection categories in CenterNet's heatmap order, with their COCO ids
+COCO_CLASS_NAMES = (
+    "person bicycle car motorcycle airplane bus train truck boat traffic_light fire_hydrant stop_sign "
+    "parking_meter bench bird cat dog horse sheep cow elephant bear zebra giraffe backpack umbrella handbag tie "
+    "suitcase frisbee skis snowboard sports_ball kite baseball_bat baseball_glove skateboard surfboard "
+    "tennis_racket bottle wine_glass cup fork knife spoon bowl banana apple sandwich orange broccoli carrot "
+    "hot_dog pizza donut cake chair couch potted_plant bed dining_table toilet tv laptop mouse remote keyboard "
+    "cell_phone microwave oven toaster sink refrigerator book clock vase scissors teddy_bear hair_drier "
+    "toothbrush").split()
+COCO_CLASS_IDS = (list(range(1, 12)) + list(range(13, 26)) + [27, 28] + list(range(31, 45)) + list(range(46, 66))
+                  + [67, 70] + list(range(72, 83)) + list(range(84, 91)))
 ALIASES = {"pedestrian": "person", "motorbike": "motorcycle"}
 NO_CLASS = -1   # column 8 of a one-class run's rows
 
@@ -54,10 +65,13 @@ class ClassTable:
     @classmethod
     def from_record(cls, record, num_classes: Optional[int] = None) -> ClassTable:
         """From :meth:`record` (as checkpoints, data.json and exported models store it); None
-        gives FairMOT's one class (person), or class1..classN for ``num_classes`` > 1."""
+        gives FairMOT's one class (person), COCO's 80 for 80 (CenterNet's COCO detectors, such as
+        ``ctdet_coco_hg.pth``), or class1..classN for other ``num_classes``."""
         if record is None:
             if num_classes in (None, 1):
                 return cls.single()
+            if num_classes == len(COCO_CLASS_NAMES):
+                return cls(tuple(COCO_CLASS_NAMES), tuple(COCO_CLASS_IDS))
             return cls(tuple(f"class{i + 1}" for i in range(num_classes)), tuple(range(1, num_classes + 1)))
         try:
             table = cls(tuple(canonical_name(n) for n in record["names"]), tuple(int(n) for n in record["numbers"]))

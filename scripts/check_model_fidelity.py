@@ -57,6 +57,7 @@ DEFAULT_FRAMES = os.path.join(HERE, "..", "..", "shared", "data", "PETS09-S2L1",
 ORIGINAL_FILES = {"dla_34": "pose_dla_dcn.py", "dlaconv_34": "pose_dla_conv.py", "dlav0_34": "dlav0.py",
                   "resdcn_18": "resnet_dcn.py", "resdcn_34": "resnet_dcn.py",
                   "resfpndcn_18": "resnet_fpn_dcn.py", "resfpndcn_34": "resnet_fpn_dcn.py",
+                  "hourglass_104": "large_hourglass.py",
                   "hrnet_18": "pose_hrnet.py", "hrnet_32": "pose_hrnet.py", "yolov5s": "yolo.py"}
 PACKAGE = "fairmot_original"   # the original's files import each other relatively (.common, .config)
 
@@ -90,6 +91,8 @@ def build_original(module, arch, heads, head_conv=256, fc_classes=1000, original
         config.defrost()
         config.merge_from_file(os.path.join(original_dir, "config", f"hrnet_w{arch.rsplit('_', 1)[1]}.yaml"))
         return module.PoseHighResolutionNet(config, heads)
+    if arch == "hourglass_104":   # CenterNet's get_large_hourglass_net
+        return module.HourglassNet(heads, 2)
     if arch == "yolov5s":   # get_pose_net less the pretrained file (absent: skipped there too)
         model = module.PoseYOLOv5s(heads, os.path.join(original_dir, "config", "yolov5s.yaml"))
         module.initialize_weights(model, pretrained="")
@@ -121,12 +124,39 @@ def test_images(frames_dir, gen, h, w, dtype):
 def write_layout(original, arch, heads, path):
     source = ORIGINAL_FILES[arch]
     folder = "src/lib/models" if source == "yolo.py" else "src/lib/models/networks"
-    head_conv = next(getattr(original, name)[0].out_channels for name in heads)
+    project = "CenterNet's" if arch == "hourglass_104" else "FairMOT's"
+    repo = "xingyizhou/CenterNet" if arch == "hourglass_104" else "ifzhang/FairMOT"
+    head_conv = next(m for m in getattr(original, next(iter(heads))).modules() if isinstance(m, nn.Conv2d)).out_channels
     with open(path, "w") as f:
-        f.write(f"# name shape  (FairMOT's {arch} from ifzhang/FairMOT {folder}/{source}, heads "
+        f.write(f"# name shape  ({project} {arch} from {repo} {folder}/{source}, heads "
                 + " ".join(f"{k}={v}" for k, v in sorted(heads.items())) + f", head_conv={head_conv})\n")
         for name, value in original.state_dict().items():
             f.write(f"{name} {tuple(value.shape)}\n")
+
+
+def run_original(original, x):
+    """The original's outputs, one dict per stack. CenterNet's hourglass takes sides that are
+    multiples of 128 only: it gets the input padded as ours pads it, and its outputs are cut back."""
+    if not hasattr(original, "kps"):
+        return original(x)
+    from fairmot.models.hourglass import INPUT_MULTIPLE
+    height, width = x.shape[-2:]
+    x = torch.nn.functional.pad(x, (0, -width % INPUT_MULTIPLE, 0, -height % INPUT_MULTIPLE))
+    return [{k: v[..., :height // 4, :width // 4] for k, v in out.items()} for out in original(x)]
+
+
+def all_stacks(model, x):
+    """Our outputs of every stack: a stacked network gives the earlier ones in training mode
+    (BatchNorm kept in eval mode here); others give their one dict."""
+    if not hasattr(model, "kps"):   # one stack
+        return [model(x)]
+    model.train()
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.eval()
+    out = model(x)
+    model.eval()
+    return [*out.pop("stacks"), out]
 
 
 def compare(args, arch, dtype, verbose):
@@ -156,15 +186,18 @@ def compare(args, arch, dtype, verbose):
             m.conv_offset_mask.register_forward_hook(
                 lambda mod, inp, out: shifts.append(out[:, :18].abs().mean().item()))
     with torch.no_grad():
-        got = ours(x)
-        want = original(x)[0]
-    errors = {name: ((got[name] - want[name]).abs().max() / want[name].abs().max()).item() for name in heads}
+        got = all_stacks(ours, x)
+        want = run_original(original, x)   # a list: one dict per stack (hourglass_104 has two)
+    errors = {f"{name}{f' (stack {i})' if len(want) > 1 else ''}":
+              ((g[name] - w[name]).abs().max() / w[name].abs().max()).item()
+              for i, (g, w) in enumerate(zip(got, want)) for name in heads}
+    got, want = got[-1], want[-1]
     if verbose:
         print(f"{arch} ({str(dtype)[6:]}, {source}): {len(shifts)} deformable layers"
               + (f", mean |offset| {sum(shifts) / len(shifts):.2f} px" if shifts else ""))
         for name in heads:
             print(f"  {name:4s} shape {tuple(got[name].shape)}  max|orig| {want[name].abs().max().item():.4g}  "
-                  f"rel err {errors[name]:.3e}")
+                  f"rel err {max(v for k, v in errors.items() if k.split()[0] == name):.3e}")
     return max(errors.values()), (sum(shifts) / len(shifts) if shifts else 0.0)
 
 
@@ -182,7 +215,7 @@ def record_golden(args, archs, path):
                                   original_dir=args.original_dir).eval()
         original.load_state_dict(ours.state_dict(), strict=True)
         with torch.no_grad():
-            out = original.double()(x)[0]
+            out = run_original(original.double(), x)[-1]
         record["archs"][arch] = {
             name: {"shape": list(v.shape), "abs_sum": v.abs().sum().item(),
                    "values": v.flatten()[torch.linspace(0, v.numel() - 1, GOLDEN_SAMPLES).long()].tolist()}

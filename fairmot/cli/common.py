@@ -139,8 +139,9 @@ def build_detector(args):
                          _detector_threshold(args), getattr(args, "threads", None))
 
 
-def make_detector(weights, backend, input_size, device, conf_thres, threads=None):
-    """The one place a detector is made for a command: ``backend`` None follows ``weights``' suffix."""
+def make_detector(weights, backend, input_size, device, conf_thres, threads=None, tracking=True):
+    """The one place a detector is made for a command: ``backend`` None follows ``weights``' suffix.
+    ``tracking``: the command tracks, so the model needs its re-ID head (a CenterNet detector has none)."""
     import os
     if threads is not None and threads < 1:
         raise UserError(f"--threads must be at least 1, got {threads}")
@@ -168,7 +169,11 @@ def make_detector(weights, backend, input_size, device, conf_thres, threads=None
         import torch
         torch.set_num_threads(threads)
     from fairmot.inference.torch_detector import Detector
-    return Detector(weights, input_size=input_size, device=device, conf_thres=conf_thres)
+    detector = Detector(weights, input_size=input_size, device=device, conf_thres=conf_thres)
+    if tracking and "id" not in detector.model.heads:
+        raise UserError(f"{weights} has no re-ID head (id): it detects (fairmot detect) but cannot track; "
+                        f"train one from it: fairmot train --load-model {weights} --reinit-heads ...")
+    return detector
 
 
 def _detector_threshold(args) -> float:

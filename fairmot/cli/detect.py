@@ -67,7 +67,8 @@ def run(args):
             raise UserError(str(err)) from None
         input_size = input_size or (1088, 608)
         what = f"untrained {args.arch} (no --weights: detections are meaningless, timings are real)"
-    detector = make_detector(weights, args.backend, input_size, args.device, args.conf_thres, args.threads)
+    detector = make_detector(weights, args.backend, input_size, args.device, args.conf_thres, args.threads,
+                             tracking=False)
     where = getattr(detector, "device", None) or "cpu"
     threads = args.threads or torch.get_num_threads()
     print(f"model: {what} ({type(detector).__name__})\ninput: {source} ({frame.shape[1]}x{frame.shape[0]}) -> "

@@ -150,22 +150,35 @@ def load_state_dict_checked(module: torch.nn.Module, state_dict: Dict[str, torch
     return report
 
 
-HEATMAP_OUTPUT = ("hm.2.weight", "hm.2.bias")   # the heatmap head's last convolution: a row per class
+def heatmap_output_keys(state_dict: Dict[str, torch.Tensor]):
+    """Keys of the heatmap head's last convolution (a row per class), weights and biases: ``hm.2.*``,
+    or ``hm.<stack>.1.*`` for each stack of the hourglass."""
+    weights = [k for k, v in state_dict.items()
+               if k.startswith("hm.") and k.endswith(".weight") and v.dim() == 4 and v.shape[-2:] == (1, 1)]
+    return [k for w in weights for k in (w, w[:-len("weight")] + "bias") if k in state_dict]
+
+
+def heatmap_classes(state_dict: Dict[str, torch.Tensor]) -> int:
+    """Heatmap channels (classes) of a checkpoint's network; 0 when it has no heatmap head."""
+    keys = heatmap_output_keys(state_dict)
+    return int(state_dict[keys[0]].shape[0]) if keys else 0
 
 
 def carry_class_channels(state_dict: Dict[str, torch.Tensor], source_classes, model: torch.nn.Module):
     """``state_dict`` with its heatmap output rows laid out for ``model``'s classes: the row of each
-    class the checkpoint has (by name, e.g. person from FairMOT's one-class model) is carried over,
-    a class it lacks keeps ``model``'s own initial row. Returns ``(state_dict, carried names)``;
-    unchanged (nothing carried) when no class is in both, or the checkpoint's heatmap head is
-    missing or of another width: the mismatch is then the caller's to report."""
+    class the checkpoint has (by name, e.g. person from FairMOT's one-class model or CenterNet's
+    COCO one) is carried over, a class it lacks keeps ``model``'s own initial row. Returns
+    ``(state_dict, carried names)``; unchanged (nothing carried) when no class is in both, or the
+    checkpoint's heatmap head is missing, laid out otherwise or of another width: the mismatch is
+    then the caller's to report."""
     target = model.class_table
     carried = [name for name in target.names if name in source_classes.names]
-    if not carried or not all(k in state_dict for k in HEATMAP_OUTPUT):
-        return state_dict, []
     own = model.state_dict()
+    keys = heatmap_output_keys(own)
+    if not carried or not keys or not all(k in state_dict for k in keys):
+        return state_dict, []
     out = dict(state_dict)
-    for key in HEATMAP_OUTPUT:
+    for key in keys:
         rows = own[key].clone()
         if state_dict[key].shape[1:] != rows.shape[1:]:
             return state_dict, []        # another head width: nothing to carry (the mismatch is reported)
@@ -191,6 +204,7 @@ def load_model(model: torch.nn.Module, path: PathLike, strict: bool = True) -> t
 
 
 _HEAD_RE = re.compile(r"^([A-Za-z_]\w*)\.2\.weight$")
+_STACKED_HEAD_RE = re.compile(r"^([A-Za-z_]\w*)\.1\.1\.weight$")   # the last stack's output conv
 
 
 def infer_model_config(state_dict: Dict[str, torch.Tensor],
@@ -223,6 +237,8 @@ def infer_model_config(state_dict: Dict[str, torch.Tensor],
         arch = "yolov5s"    # FairMOT's yolo: YOLOv5s layers 0-21
         if tuple(state_dict["backbone.model.0.conv.conv.weight"].shape) != (32, 12, 3, 3):
             raise UserError("unsupported YOLOv5 width: only FairMOT's yolov5s (32 stem channels) is known")
+    elif "kps.0.up1.0.conv1.weight" in state_dict and "kps.1.up1.0.conv1.weight" in state_dict:
+        arch = "hourglass_104"   # CenterNet's large hourglass, two stacks
     elif "transition1.0.0.weight" in state_dict and "stage4.0.fuse_layers.0.1.0.weight" in state_dict:
         width = int(state_dict["transition1.0.0.weight"].shape[0])
         arch = {18: "hrnet_18", 32: "hrnet_32"}.get(width)
@@ -232,15 +248,19 @@ def infer_model_config(state_dict: Dict[str, torch.Tensor],
         raise UserError("not a FairMOT network checkpoint: none of the DLA-34 (base.*, dla_up.*), ResNet "
                         "(layer1.*, deconv_layers.*), HRNet (stage4.*) or YOLOv5s (backbone.model.*) layouts")
     heads, head_conv = {}, None
+    # a head: 3x3 conv + ReLU + 1x1 conv (<head>.0 / <head>.2); the hourglass has one per stack
+    pattern, hidden = (_STACKED_HEAD_RE, "{}.1.0.conv.weight") if arch == "hourglass_104" else (_HEAD_RE, "{}.0.weight")
     for key, value in state_dict.items():
-        m = _HEAD_RE.match(key)
-        if m and f"{m.group(1)}.0.weight" in state_dict and value.dim() == 4:
+        m = pattern.match(key)
+        if m and hidden.format(m.group(1)) in state_dict and value.dim() == 4:
             heads[m.group(1)] = int(value.shape[0])
-            head_conv = int(state_dict[f"{m.group(1)}.0.weight"].shape[0])
-    missing = [h for h in ("hm", "wh", "id") if h not in heads]
+            head_conv = int(state_dict[hidden.format(m.group(1))].shape[0])
+    # the re-ID head may be missing: CenterNet's detectors (ctdet_coco_hg.pth) detect, not track
+    missing = [h for h in ("hm", "wh") if h not in heads]
     if missing:
-        raise UserError(f"checkpoint lacks the FairMOT head(s) {', '.join(missing)} "
-                        f"(found heads: {', '.join(sorted(heads)) or 'none'}); a tracking model needs hm, wh and id")
+        raise UserError(f"checkpoint lacks the head(s) {', '.join(missing)} "
+                        f"(found heads: {', '.join(sorted(heads)) or 'none'}); a FairMOT or CenterNet model has "
+                        "hm and wh (and id to track)")
     check_head_channels(heads)
     return arch, heads, head_conv
 

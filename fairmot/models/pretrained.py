@@ -33,7 +33,7 @@ YOLOV5_BACKBONE_LAYERS = 10   # layers 0-9 of yolov5s.yaml: the part that must l
 
 def identify(state_dict: Dict[str, torch.Tensor]) -> str:
     """The kind of pretrained backbone file a state dict is, or "" when it is none of them."""
-    if "hm.2.weight" in state_dict or "backbone.model.0.conv.conv.weight" in state_dict:
+    if any(k.startswith("hm.") for k in state_dict) or "backbone.model.0.conv.conv.weight" in state_dict:
         return ""   # a FairMOT / CenterNet network, not a backbone
     if "base_layer.0.weight" in state_dict and "level5.root.conv.weight" in state_dict:
         return "imagenet_dla34"

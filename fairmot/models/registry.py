@@ -5,6 +5,7 @@ import torch.nn as nn
 
 from .dla import DLASeg
 from .dlav0 import DLASegV0
+from .hourglass import HourglassNet
 from .hrnet import PoseHighResolutionNet
 from .resnet_dcn import ResNetDCN
 from .resnet_fpn_dcn import ResNetFPNDCN
@@ -28,6 +29,8 @@ _ARCHS = {
     # HRNetV2 W18 / W32: four resolutions side by side, no deformable convolution
     "hrnet_18": lambda heads, head_conv: PoseHighResolutionNet(18, heads, head_conv=head_conv),
     "hrnet_32": lambda heads, head_conv: PoseHighResolutionNet(32, heads, head_conv=head_conv),
+    # CenterNet's large hourglass: two stacks, the accurate end of the family (head_conv 256 fixed)
+    "hourglass_104": lambda heads, head_conv: HourglassNet(heads, head_conv=head_conv),
     # FairMOT's light model (its "yolo" arch): YOLOv5s backbone, no deformable convolution
     "yolov5s": lambda heads, head_conv: PoseYOLOv5s(heads, head_conv=head_conv),
 }

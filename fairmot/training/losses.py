@@ -70,7 +70,8 @@ class MotLoss(nn.Module):
     labelled objects, so one class gives exactly FairMOT's loss.
 
     ``forward(outputs, batch)`` returns the scalar to back-propagate and a dict of detached
-    loss terms of the *global* batch (equal on every process).
+    loss terms of the *global* batch (equal on every process). ``outputs`` may carry the earlier
+    stacks of a stacked network under ``"stacks"``.
     """
 
     def __init__(self, ids_per_class, emb_dim=128, hm_weight=1.0, wh_weight=0.1, off_weight=1.0, id_weight=1.0):
@@ -83,6 +84,17 @@ class MotLoss(nn.Module):
         self.emb_scales = [embedding_scale(n) for n in self.ids_per_class]
         self.s_det = nn.Parameter(S_DET_INIT * torch.ones(1))
         self.s_id = nn.Parameter(S_ID_INIT * torch.ones(1))
+
+    def _stacked_terms(self, outputs, batch):
+        """A stacked network (hourglass_104 in training) also gives its earlier stacks' outputs
+        under "stacks": as FairMOT with num_stacks, detection terms are averaged over the stacks
+        and identity terms summed."""
+        stacks = [*outputs.get("stacks", ()), outputs]
+        if len(stacks) == 1:
+            return self._terms(outputs, batch)
+        per_stack = [self._terms(out, batch) for out in stacks]
+        return {k: (sum(t[k][0] for t in per_stack) / (1 if k == "id" else len(stacks)), count)
+                for k, (_, count) in per_stack[-1].items()}
 
     def _terms(self, outputs, batch):
         """(sum, count) of each loss term on this process's part of the batch."""
@@ -107,7 +119,7 @@ class MotLoss(nn.Module):
         return terms
 
     def forward(self, outputs, batch):
-        terms = self._terms(outputs, batch)
+        terms = self._stacked_terms(outputs, batch)
         names = list(terms)
         sums = [terms[k][0] for k in names]
         counts = torch.stack([terms[k][1].detach().float() for k in names])

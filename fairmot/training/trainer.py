@@ -28,6 +28,7 @@ from fairmot.errors import UserError
 from fairmot.models import create_model
 from fairmot.models.checkpoint import (
     carry_class_channels,
+    heatmap_classes,
     load_state_dict_checked,
     read_checkpoint,
 )
@@ -150,9 +151,9 @@ class Trainer:
             return
         _, meta = read_checkpoint(path)
         note = ""
-        if "hm.2.weight" in state_dict:   # another class list: each class it has keeps its heatmap channel
+        if heatmap_classes(state_dict):   # another class list: each class it has keeps its heatmap channel
             try:
-                source_classes = ClassTable.from_record(meta.get("classes"), state_dict["hm.2.weight"].shape[0])
+                source_classes = ClassTable.from_record(meta.get("classes"), heatmap_classes(state_dict))
             except UserError as err:
                 raise UserError(f"--load-model {path}: {err}") from None
             if source_classes.names != self.classes.names:

@@ -163,7 +163,7 @@ def bad_checkpoint(path, heads=None, state_dict=None):
     ("weights not a checkpoint", ["cannot read", "as a PyTorch checkpoint"]),
     ("weights of another network", ["not a FairMOT network checkpoint"]),
     ("wh head with 3 channels", ["head 'wh' has 3 output channels"]),
-    ("no id head", ["lacks the FairMOT head(s) id"]),
+    ("no id head", ["has no re-ID head (id)", "--reinit-heads"]),
     ("output under a file", ["cannot create output folder"]),
     ("bad input size", ["input size 300x200"]),
     ("weights that could run code", ["is not a plain checkpoint", "could run code", "not loaded"]),

@@ -34,7 +34,7 @@ def test_dla34_parameters_match_the_released_checkpoint_layout():
 # dlaconv_34: dla_34's 404 less the 16 deformable layers' offset convolutions and biases
 @pytest.mark.parametrize("arch, entries", [("dlaconv_34", 356), ("dlav0_34", 330), ("resfpndcn_18", 235),
                                            ("resfpndcn_34", 331), ("hrnet_18", 1846), ("hrnet_32", 1846),
-                                           ("yolov5s", 334)])
+                                           ("yolov5s", 334), ("hourglass_104", 992)])
 def test_parameters_match_the_originals_layout(arch, entries):
     want = _reference_shapes(os.path.join(ORIGINAL_LAYOUTS, f"{arch}_state_dict.txt"))
     assert len(want) == entries
@@ -81,6 +81,49 @@ def test_architectures_default_to_the_originals_head_and_embedding_sizes():
     hrnet = create_model("hrnet_18")
     assert (hrnet.head_conv, hrnet.heads["id"], hrnet.hm[0].in_channels) == (256, 128, 18 + 36 + 72 + 144)
     assert create_model("hrnet_32").hm[0].in_channels == 32 + 64 + 128 + 256
+
+
+@pytest.fixture(scope="module")
+def hourglass():
+    from fairmot.models.random_init import randomize_
+    model = create_model("hourglass_104").eval()
+    randomize_(model, torch.Generator().manual_seed(0), offset_scale=1.0)
+    return model
+
+
+def test_hourglass_pads_to_multiples_of_128_and_gives_both_stacks_in_training(hourglass):
+    """CenterNet's hourglass halves the resolution five times after its stride-4 stem: other sizes are
+    padded at the right and bottom, and the maps cut back to the input's quarter."""
+    x = torch.rand(1, 3, 256, 384, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        whole = hourglass(x)
+        cut = hourglass(x[..., :224, :320])   # 224x320: padded to 256x384 inside
+        padded = hourglass(torch.nn.functional.pad(x[..., :224, :320], (0, 64, 0, 32)))
+    assert cut["hm"].shape == (1, 1, 56, 80) and padded["hm"].shape == (1, 1, 64, 96)
+    assert all(torch.equal(cut[k], padded[k][..., :56, :80]) for k in cut)
+    hourglass.train()
+    for m in hourglass.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.eval()
+    with torch.no_grad():
+        stacked = hourglass(x)
+    hourglass.eval()
+    assert len(stacked["stacks"]) == 1 and torch.equal(stacked["hm"], whole["hm"])
+    assert not torch.equal(stacked["stacks"][0]["hm"], whole["hm"])
+
+
+def test_centernet_hourglass_checkpoints_are_recognised_with_or_without_reid(hourglass):
+    from fairmot.datasets.classes import ClassTable
+    from fairmot.models import infer_model_config
+    state = {f"module.{k}": v for k, v in hourglass.state_dict().items()}   # as CenterNet saves it
+    from fairmot.models.checkpoint import _strip_prefix
+    assert infer_model_config(_strip_prefix(state)) == ("hourglass_104", DEFAULT_HEADS, 256)
+    # ctdet_coco_hg.pth: COCO's 80 classes, wh=2, no id head
+    ctdet = create_model("hourglass_104", {"hm": 80, "wh": 2, "reg": 2})
+    arch, heads, head_conv = infer_model_config(ctdet.state_dict())
+    assert (arch, heads, head_conv) == ("hourglass_104", {"hm": 80, "wh": 2, "reg": 2}, 256)
+    create_model(arch, heads, head_conv).load_state_dict(ctdet.state_dict(), strict=True)
+    assert ClassTable.from_record(None, 80).names[:3] == ("person", "bicycle", "car")
 
 
 def test_custom_heads_and_unknown_arch():

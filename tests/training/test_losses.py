@@ -63,6 +63,19 @@ def test_detection_only_batch_has_zero_id_loss_and_gradients_everywhere():
     assert loss_fn.classifiers[0].weight.grad is not None and loss_fn.s_id.grad.item() == pytest.approx(0.5)
 
 
+def test_stacked_outputs_average_detection_terms_and_sum_identity_terms():
+    """hourglass_104 in training gives its first stack under "stacks": as FairMOT with num_stacks 2."""
+    loss_fn = MotLoss(5, emb_dim=8)
+    batch = _batch([3, 1])
+    first, last = _outputs(2), {k: v * 0.5 for k, v in _outputs(2).items()}
+    _, alone_first = loss_fn(first, batch)
+    _, alone_last = loss_fn(last, batch)
+    _, stacked = loss_fn(dict(last, stacks=[first]), batch)
+    for term in ("hm_loss", "wh_loss", "off_loss"):
+        assert stacked[term] == pytest.approx((alone_first[term] + alone_last[term]) / 2, rel=1e-6)
+    assert stacked["id_loss"] == pytest.approx(alone_first["id_loss"] + alone_last["id_loss"], rel=1e-6)
+
+
 def test_each_class_is_classified_among_its_own_identities():
     """Two classes (MCFairMOT): a car's embedding is scored by the car classifier (3 ids, its own
     scale) and a person's by the person one (5 ids); the id term is their sum over both objects."""

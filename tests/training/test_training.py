@@ -107,17 +107,19 @@ def test_train_cli_errors_are_one_line(tmp_path):
 def test_load_model_with_other_heads_needs_reinit_heads(synth_data, tmp_path):
     from fairmot.errors import UserError
     from fairmot.models import create_model
-    # a CenterNet-like checkpoint: 80-class heatmap, wh=2 and no identity head
+    # a CenterNet-like checkpoint: 80-class (COCO) heatmap, wh=2 and no identity head
     donor = create_model("resdcn_18_w32", {"hm": 80, "wh": 2, "reg": 2}, head_conv=16)
     path = tmp_path / "ctdet.pth"
     torch.save({"epoch": 140, "state_dict": donor.state_dict()}, path)
-    with pytest.raises(UserError, match=r"hm\.2\.weight.*--reinit-heads"):
+    with pytest.raises(UserError, match=r"wh\.2\.weight.*--reinit-heads"):
         Trainer(TrainConfig(data=synth_data, output=str(tmp_path / "a"), **TINY, load_model=str(path)))
     trainer = Trainer(TrainConfig(data=synth_data, output=str(tmp_path / "b"), **TINY, load_model=str(path),
                                   reinit_heads=True))
-    # the backbone comes from the checkpoint, the mismatched heads start fresh
+    # the backbone comes from the checkpoint, COCO's person heatmap row (its first) becomes the
+    # model's, the mismatched heads start fresh
     assert torch.equal(trainer.model.layer1[0].conv1.weight, donor.layer1[0].conv1.weight)
-    assert trainer.model.hm[2].weight.shape[0] == 1 and trainer.model.id[2].weight.shape[0] == 128
+    assert torch.equal(trainer.model.hm[2].weight, donor.hm[2].weight[:1])
+    assert trainer.model.id[2].weight.shape[0] == 128
     # a different backbone is never papered over
     other = create_model("resdcn_18", head_conv=16)
     torch.save(other.state_dict(), path)
