@@ -1,9 +1,15 @@
 #!/usr/bin/env python
-"""Network speed on this machine: seconds/frame (batch 1, fp32, forward only), peak memory, profile.
+"""Network speed on this machine: parameters, GFLOP, seconds/frame (batch 1, fp32, forward only),
+peak memory, profile.
 
     python scripts/bench_model.py                 # dla_34 at 1088x608, 864x480, 576x320 + resdcn_18
+    python scripts/bench_model.py --all           # every architecture at 1088x608 and 576x320
     python scripts/bench_model.py --profile       # also: where the time of dla_34 1088x608 goes
     python scripts/bench_model.py --configs dla_34@576x320 --runs 3
+
+GFLOP: twice the multiply-accumulates torch's FlopCounterMode counts in one forward (convolutions,
+transposed convolutions, matrix products: the deformable convolutions' sampling is counted by
+its matrix product only).
 
 Each configuration runs in its own process so its peak RSS is its own. Weights are random (speed
 does not depend on them). Threads: torch's default (all cores) unless --threads is given.
@@ -40,10 +46,19 @@ def model_and_input(config, threads):
     return create_model(arch).eval(), torch.rand(1, 3, height, width)
 
 
+def count_gflop(model, x):
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+    with torch.inference_mode(), FlopCounterMode(display=False) as counter:
+        model(x)
+    return counter.get_total_flops() / 1e9
+
+
 def run_one(config, runs, warmup, threads):
     import torch
     model, x = model_and_input(config, threads)
     rss_model = _rss_mb()
+    params = sum(p.numel() for p in model.parameters())
     times = []
     with torch.inference_mode():
         for i in range(warmup + runs):
@@ -53,8 +68,9 @@ def run_one(config, runs, warmup, threads):
                 times.append(time.perf_counter() - t0)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     times.sort()
-    return {"config": config, "median_s": times[len(times) // 2], "min_s": times[0],
-            "rss_model_mb": rss_model, "peak_rss_mb": peak, "threads": torch.get_num_threads()}
+    return {"config": config, "median_s": times[len(times) // 2], "min_s": times[0], "params_m": params / 1e6,
+            "gflop": count_gflop(model, x), "rss_model_mb": rss_model, "peak_rss_mb": peak,
+            "threads": torch.get_num_threads()}
 
 
 def profile(config, threads):
@@ -113,6 +129,7 @@ def profile(config, threads):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--configs", nargs="+", default=DEFAULT_CONFIGS, help="ARCH@WxH ...")
+    parser.add_argument("--all", action="store_true", help="every architecture at 1088x608 and 576x320")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--threads", type=int, default=0)
@@ -123,9 +140,13 @@ def main():
         print(json.dumps(run_one(args.child, args.runs, args.warmup, args.threads)))
         return 0
     import torch
+    if args.all:
+        from fairmot.models import list_archs
+        args.configs = [f"{arch}@{size}" for arch in list_archs() for size in ("1088x608", "576x320")]
     print(f"torch {torch.__version__}, {os.cpu_count()} cpus, threads {args.threads or torch.get_num_threads()}, "
           f"batch 1, fp32, forward only, {args.runs} timed runs after {args.warmup} warm-up")
-    print(f"{'config':22s} {'median s/frame':>15s} {'min':>8s} {'fps':>6s} {'RSS model MB':>13s} {'peak RSS MB':>12s}")
+    print(f"{'config':24s} {'params M':>8s} {'GFLOP':>7s} {'median s/frame':>15s} {'min':>8s} {'fps':>6s} "
+          f"{'RSS model MB':>13s} {'peak RSS MB':>12s}")
     for config in args.configs:
         out = subprocess.run([sys.executable, __file__, "--child", config, "--runs", str(args.runs),
                               "--warmup", str(args.warmup), "--threads", str(args.threads)],
@@ -134,8 +155,8 @@ def main():
             print(f"{config}: failed\n{out.stderr}")
             continue
         r = json.loads(out.stdout.strip().splitlines()[-1])
-        print(f"{config:22s} {r['median_s']:15.3f} {r['min_s']:8.3f} {1 / r['median_s']:6.2f} "
-              f"{r['rss_model_mb']:13.0f} {r['peak_rss_mb']:12.0f}", flush=True)
+        print(f"{config:24s} {r['params_m']:8.2f} {r['gflop']:7.1f} {r['median_s']:15.3f} {r['min_s']:8.3f} "
+              f"{1 / r['median_s']:6.2f} {r['rss_model_mb']:13.0f} {r['peak_rss_mb']:12.0f}", flush=True)
     if args.profile:
         profile("dla_34@1088x608", args.threads)
     return 0

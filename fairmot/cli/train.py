@@ -99,19 +99,15 @@ def run(args):
     check_options(args)
 
     from fairmot.models import list_archs
-    from fairmot.models.registry import arch_defaults
     from fairmot.training.config import TrainConfig
     if args.arch not in list_archs():
         raise UserError(f"unknown --arch {args.arch!r}; choose one of {', '.join(list_archs())}")
-    defaults = arch_defaults(args.arch)
-    head_conv = defaults["head_conv"] if args.head_conv is None else args.head_conv
-    reid_dim = defaults["reid_dim"] if args.reid_dim is None else args.reid_dim
 
     from fairmot.training.distributed import cleanup
     from fairmot.training.trainer import Trainer
 
     cfg = TrainConfig(
-        data=args.data, output=args.output, arch=args.arch, head_conv=head_conv, reid_dim=reid_dim,
+        data=args.data, output=args.output, arch=args.arch, head_conv=args.head_conv, reid_dim=args.reid_dim,
         ltrb=args.ltrb, input_size=input_size, batch_size=args.batch_size, lr=args.lr,
         epochs=args.epochs, lr_steps=_int_list(args.lr_step), num_workers=args.num_workers, seed=args.seed,
         augment=args.augment, scale_range=_scale_range(args.scale_range), amp=args.amp, float64=args.float64,

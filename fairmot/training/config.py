@@ -15,8 +15,8 @@ class TrainConfig:
     data: str
     output: str = "runs/train"
     arch: str = "dla_34"
-    head_conv: int = 256
-    reid_dim: int = 128
+    head_conv: Optional[int] = None   # None: the architecture's (256; 64 for yolov5s)
+    reid_dim: Optional[int] = None    # None: the architecture's (128; 64 for yolov5s)
     ltrb: bool = True
     input_size: Tuple[int, int] = (1088, 608)
     batch_size: int = 12          # global batch, split over processes

@@ -25,7 +25,7 @@ from fairmot.datasets.classes import ClassTable
 from fairmot.datasets.joint_dataset import JointDataset
 from fairmot.device import resolve_device
 from fairmot.errors import UserError
-from fairmot.models import create_model
+from fairmot.models import create_model, list_archs
 from fairmot.models.checkpoint import (
     carry_class_channels,
     heatmap_classes,
@@ -84,6 +84,18 @@ def check_output_folder(output: str, resume) -> None:
                         "continue it, or another --output")
 
 
+def with_arch_defaults(cfg):
+    """``cfg`` with head_conv / reid_dim left as None set to the architecture's (yolov5s: 64 / 64)."""
+    from dataclasses import replace
+
+    from fairmot.models.registry import arch_defaults
+    if cfg.arch not in list_archs():
+        raise UserError(f"unknown architecture {cfg.arch!r}; choose one of {', '.join(list_archs())}")
+    defaults = arch_defaults(cfg.arch)
+    return replace(cfg, head_conv=defaults["head_conv"] if cfg.head_conv is None else cfg.head_conv,
+                   reid_dim=defaults["reid_dim"] if cfg.reid_dim is None else cfg.reid_dim)
+
+
 class ModelWithLoss(nn.Module):
     """One module for DDP: the network and the loss's own parameters are synchronised together."""
 
@@ -98,7 +110,7 @@ class ModelWithLoss(nn.Module):
 
 class Trainer:
     def __init__(self, cfg):
-        self.cfg = cfg
+        self.cfg = cfg = with_arch_defaults(cfg)
         # the backend (nccl or gloo) follows the device type; the GPU then follows the local rank
         self.info = fdist.init_from_env(resolve_device(cfg.device).type)
         self.device = training_device(cfg.device, self.info)

@@ -146,3 +146,25 @@ def test_load_model_carries_heatmap_channels_over_by_class_name(tmp_path, capsys
     assert hm.bias[1].item() == pytest.approx(-2.19)                     # CenterNet's prior for a new class
     assert torch.equal(trainer.model.wh[2].weight, donor.wh[2].weight)   # the rest as it was
     assert "heatmap channels by class name: person carried over, car new" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("arch", ["yolov5s", "hourglass_104"])
+def test_every_architecture_trains_a_step_and_resumes_into_the_same_checkpoint_format(arch, synth_data, tmp_path):
+    """The newest architectures through the trainer: yolov5s from a COCO YOLOv5s state dict (its
+    pretrained start), hourglass_104 supervising both stacks; the checkpoint loads as its own arch."""
+    from fairmot.models import create_model, model_from_checkpoint
+    load = None
+    if arch == "yolov5s":   # ultralytics' layer names, as a yolov5s state dict file holds them
+        donor = create_model("yolov5s")
+        load = tmp_path / "yolov5s_coco.pth"
+        torch.save({k[len("backbone."):]: v for k, v in donor.state_dict().items() if k.startswith("backbone.")}, load)
+    cfg = dict(TINY, arch=arch, head_conv=None, max_steps_per_epoch=1, batch_size=2, epochs=1,
+               input_size=(128, 128), load_model=str(load) if load else None)
+    cfg = {k: v for k, v in cfg.items() if v is not None}
+    trainer = Trainer(TrainConfig(data=synth_data, output=str(tmp_path / "run"), **cfg))
+    if load:
+        assert torch.equal(trainer.model.backbone.model[9].cv3.conv.weight, donor.backbone.model[9].cv3.conv.weight)
+    trainer.fit()
+    model = model_from_checkpoint(str(tmp_path / "run" / "model_last.pth"))
+    # head and embedding sizes default to the original's for the architecture
+    assert model.arch == arch and (model.head_conv, model.heads["id"]) == {"yolov5s": (64, 64)}.get(arch, (256, 128))
