@@ -81,7 +81,8 @@ def run(args):
     names = detector.class_table.names
     what_found = "people" if names == ("person",) else "objects"
     print(f"found {len(boxes)} {what_found} with score > {args.conf_thres}"
-          + (f" (embeddings {embeddings.shape[1]}-d)" if len(boxes) else ""))
+          + ((f" (embeddings {embeddings.shape[1]}-d)" if embeddings.shape[1] else " (no re-ID head)")
+             if len(boxes) else ""))
     for i, ((x1, y1, x2, y2, score), cls) in enumerate(zip(boxes[:args.show], classes)):
         label = f"  {names[cls]:<12}" if len(names) > 1 else ""
         print(f"  {i + 1:3d}{label}  score {score:.3f}  box x1={x1:.1f} y1={y1:.1f} x2={x2:.1f} y2={y2:.1f}")

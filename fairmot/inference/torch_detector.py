@@ -88,4 +88,7 @@ class Detector(BaseDetector):
         if self.half:
             outputs = {name: value.float() for name, value in outputs.items()}
         boxes, embeddings, classes = decode(outputs, K=self.K)
-        return boxes[0].cpu().numpy(), embeddings[0].float().cpu().numpy(), classes[0].cpu().numpy()
+        # a detector without a re-ID head (CenterNet's) gives embeddings of no dimension
+        embeddings = embeddings[0].float().cpu().numpy() if embeddings is not None else \
+            np.zeros((boxes.shape[1], 0), np.float32)
+        return boxes[0].cpu().numpy(), embeddings, classes[0].cpu().numpy()

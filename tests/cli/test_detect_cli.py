@@ -3,6 +3,7 @@ import re
 import pytest
 import torch
 
+from fairmot.datasets.classes import COCO_CLASS_NAMES
 from fairmot.models import create_model
 from support.cli import run_fairmot as fairmot
 
@@ -33,3 +34,22 @@ def test_detect_bad_inputs_are_one_line_errors(tmp_path):
         proc = fairmot("detect", *args, "--arch", "resdcn_18")
         assert proc.returncode == 2
         assert msg in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+
+
+def test_a_centernet_detector_without_reid_head_detects_coco_classes(tmp_path, shared_data):
+    """CenterNet's ctdet checkpoints (80 COCO classes, wh=2, no id head; here on a small backbone):
+    fairmot detect names their classes; fairmot track says in one line why it cannot track."""
+    torch.manual_seed(0)
+    model = create_model("resdcn_18", {"hm": 80, "wh": 2, "reg": 2})
+    path = tmp_path / "ctdet_coco_like.pth"
+    torch.save({"epoch": 140, "state_dict": {f"module.{k}": v for k, v in model.state_dict().items()}}, path)
+    frame = f"{shared_data}/PETS09-S2L1/img1/000001.jpg"
+    proc = fairmot("detect", frame, "--weights", path, "--input-size", "320x192", "--conf-thres", "0.0",
+                   "--runs", "1", "--show", "40")
+    assert proc.returncode == 0, proc.stderr
+    assert re.search(r"found \d+ objects with score > 0.0 \(no re-ID head\)", proc.stdout)
+    labels = set(re.findall(r"^\s+\d+  (\w+)\s+score", proc.stdout, re.M))
+    assert labels and labels <= set(COCO_CLASS_NAMES)
+    proc = fairmot("track", frame, "--weights", path, "--output", tmp_path / "out")
+    assert proc.returncode == 2 and "has no re-ID head (id)" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and not (tmp_path / "out").exists()
