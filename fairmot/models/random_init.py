@@ -83,7 +83,29 @@ def detector_like_model(arch: str = "resdcn_18", seed: int = 0, classes=None) ->
     model.wh[2].bias.copy_(torch.tensor([1.5, 3.5, 1.5, 3.5]))  # ltrb in output-map cells
     model.reg[2].weight *= 0.1
     model.reg[2].bias.fill_(0.5)
+    _calibrate_peaks(model)
     return model
+
+
+PEAKS_WANTED = (5, 60)   # peaks above 0.4 on the calibration image
+
+
+@torch.no_grad()
+def _calibrate_peaks(model, wanted=PEAKS_WANTED, target=20):
+    """Where the scaling above leaves a network with too few or too many peaks above 0.4 (its
+    features' spatial spread differs: yolov5s gave ~300 at 320x192), move each heatmap channel's
+    bias so that its ``target``-th highest peak scores 0.45."""
+    from fairmot.inference.decoding import heatmap_peaks
+    hm = model(torch.rand(1, 3, *_CALIBRATION_SIZE, generator=torch.Generator().manual_seed(1)))["hm"]
+    peaks = heatmap_peaks(torch.sigmoid(hm))
+    for channel in range(hm.shape[1]):
+        scores = peaks[0, channel].flatten()
+        found = int((scores > 0.4).sum())
+        if wanted[0] <= found <= wanted[1]:
+            continue
+        logits = torch.logit(scores[scores > 0].sort(descending=True).values.clamp(1e-6, 1 - 1e-6))
+        shift = math.log(0.45 / 0.55) - logits[min(target, len(logits)) - 1]
+        model.hm[2].bias[channel] += shift
 
 
 def write_checkpoint(path: str | os.PathLike, model: torch.nn.Module = None, state_dict: dict = None):
