@@ -37,6 +37,7 @@ def test_track_export_and_eval(zoo_weights, pets_frames, pets_sequence, tmp_path
     ov_rows = load_mot_rows(tmp_path / "ov" / "pets8.txt")
     first, ov_first = rows[rows[:, 0] == 1], ov_rows[ov_rows[:, 0] == 1]
     assert abs(len(ov_rows) - len(rows)) <= 0.05 * len(rows) and abs(len(ov_first) - len(first)) <= 2
-    proc = run_main("eval", pets_sequence, "--weights", weights, "--input-size", "320x192", "--output", tmp_path / "eval")
+    proc = run_main("eval", pets_sequence, "--weights", weights, "--input-size", "320x192",
+                    "--output", tmp_path / "eval")
     assert proc.returncode == 0, proc.stderr
     assert "MOTA" in proc.stdout and "OVERALL" in proc.stdout
