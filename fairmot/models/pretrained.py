@@ -60,7 +60,10 @@ def read_pretrained(path: PathLike) -> Tuple[Dict[str, torch.Tensor], str]:
     except UserError as err:
         if "not a plain checkpoint" not in str(err):
             raise
-        state_dict = read_pickled_model(path)   # ultralytics' yolov5s.pt: a pickled model
+        try:
+            state_dict = read_pickled_model(path)   # ultralytics' yolov5s.pt: a pickled model
+        except UserError:
+            raise err from None   # no network in it: the reason it is not loaded as a checkpoint
     return state_dict, identify(state_dict)
 
 

@@ -118,6 +118,10 @@ def test_files_that_are_no_backbone_are_refused(tmp_path):
     torch.save({"state_dict": create_model("resdcn_18").state_dict()}, path)
     with pytest.raises(UserError, match="not a pretrained backbone"):
         load_pretrained_backbone(create_model("resdcn_18"), str(path))
+    pickled = tmp_path / "pickled.pth"   # Python objects but no network: refused as a checkpoint is
+    torch.save({"state_dict": {}, "extra": ValueError("any Python object")}, pickled)
+    with pytest.raises(UserError, match="could run code"):
+        load_pretrained_backbone(create_model("yolov5s"), str(pickled))
     junk = tmp_path / "junk.pt"
     junk.write_bytes(b"not a checkpoint")
     with pytest.raises(UserError, match="not a file written by torch.save"):
