@@ -93,19 +93,27 @@ PEAKS_WANTED = (5, 60)   # peaks above 0.4 on the calibration image
 @torch.no_grad()
 def _calibrate_peaks(model, wanted=PEAKS_WANTED, target=20):
     """Where the scaling above leaves a network with too few or too many peaks above 0.4 (its
-    features' spatial spread differs: yolov5s gave ~300 at 320x192), move each heatmap channel's
-    bias so that its ``target``-th highest peak scores 0.45."""
+    features' spatial spread differs: yolov5s gave ~300 at 320x192, dlaconv_34 saturated scores at
+    1.0), map each heatmap channel's logits linearly so that its best peak scores 0.95 and its
+    ``target``-th 0.45."""
     from fairmot.inference.decoding import heatmap_peaks
-    hm = model(torch.rand(1, 3, *_CALIBRATION_SIZE, generator=torch.Generator().manual_seed(1)))["hm"]
-    peaks = heatmap_peaks(torch.sigmoid(hm))
+    # an image as smooth as a photograph at the pixel scale (noise at 1/8 resolution, upsampled)
+    coarse = torch.rand(1, 3, _CALIBRATION_SIZE[0] // 8, _CALIBRATION_SIZE[1] // 8,
+                        generator=torch.Generator().manual_seed(1))
+    image = torch.nn.functional.interpolate(coarse, size=_CALIBRATION_SIZE, mode="bilinear", align_corners=False)
+    hm = model(image)["hm"]
+    peaks = heatmap_peaks(torch.sigmoid(hm.double()))
+    top, low = math.log(0.95 / 0.05), math.log(0.45 / 0.55)
     for channel in range(hm.shape[1]):
         scores = peaks[0, channel].flatten()
         found = int((scores > 0.4).sum())
-        if wanted[0] <= found <= wanted[1]:
+        if wanted[0] <= found <= wanted[1] and scores.max() < 0.999:
             continue
-        logits = torch.logit(scores[scores > 0].sort(descending=True).values.clamp(1e-6, 1 - 1e-6))
-        shift = math.log(0.45 / 0.55) - logits[min(target, len(logits)) - 1]
-        model.hm[2].bias[channel] += shift
+        ranked = hm[0, channel].double().flatten()[scores.flatten() > 0].sort(descending=True).values
+        best, nth = ranked[0].item(), ranked[min(target, len(ranked)) - 1].item()
+        scale = (top - low) / (best - nth) if best > nth else 1.0
+        model.hm[2].weight[channel] *= scale
+        model.hm[2].bias[channel] = scale * (model.hm[2].bias[channel] - nth) + low
 
 
 def write_checkpoint(path: str | os.PathLike, model: torch.nn.Module = None, state_dict: dict = None):
