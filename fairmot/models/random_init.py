@@ -67,24 +67,35 @@ def detector_like_model(arch: str = "resdcn_18", seed: int = 0, classes=None) ->
     if classes is not None:
         model.class_table = classes
     seen = {}
-    hook = model.hm.register_forward_hook(lambda module, inputs, output: seen.update(features=inputs[0]))
+    hidden_hm, _ = _head_convs(model, "hm")
+    hook = hidden_hm.register_forward_hook(lambda module, inputs, output: seen.update(features=inputs[0]))
     model(torch.rand(1, 3, *_CALIBRATION_SIZE))
     hook.remove()
     features = seen["features"]
     for name in model.heads:
-        head = getattr(model, name)
-        hidden = torch.relu(head[0](features) - head[0].bias[None, :, None, None])
-        head[0].weight /= hidden.std()  # hidden activations of unit spread
-        head[0].bias.zero_()
-        torch.nn.init.normal_(head[2].weight, std=1.0 / 16)
-    model.hm[2].weight *= 10.0
-    model.hm[2].bias.fill_(-1.0)
-    model.wh[2].weight *= 0.1
-    model.wh[2].bias.copy_(torch.tensor([1.5, 3.5, 1.5, 3.5]))  # ltrb in output-map cells
-    model.reg[2].weight *= 0.1
-    model.reg[2].bias.fill_(0.5)
+        hidden_conv, output_conv = _head_convs(model, name)
+        hidden = torch.relu(hidden_conv(features) - hidden_conv.bias[None, :, None, None])
+        hidden_conv.weight /= hidden.std()  # hidden activations of unit spread
+        hidden_conv.bias.zero_()
+        torch.nn.init.normal_(output_conv.weight, std=1.0 / 16)
+    outputs = {name: _head_convs(model, name)[1] for name in model.heads}
+    outputs["hm"].weight *= 10.0
+    outputs["hm"].bias.fill_(-1.0)
+    outputs["wh"].weight *= 0.1
+    outputs["wh"].bias.copy_(torch.tensor([1.5, 3.5, 1.5, 3.5]))  # ltrb in output-map cells
+    outputs["reg"].weight *= 0.1
+    outputs["reg"].bias.fill_(0.5)
     _calibrate_peaks(model)
     return model
+
+
+def _head_convs(model, name):
+    """(hidden 3x3 convolution, output 1x1 convolution) of the head giving ``name``'s output: the
+    last stack's for hourglass_104 (one head per stack), else the head itself."""
+    head = getattr(model, name)
+    if isinstance(head, torch.nn.ModuleList):
+        return head[-1][0].conv, head[-1][1]
+    return head[0], head[2]
 
 
 PEAKS_WANTED = (5, 60)   # peaks above 0.4 on the calibration image
@@ -112,8 +123,9 @@ def _calibrate_peaks(model, wanted=PEAKS_WANTED, target=20):
         ranked = hm[0, channel].double().flatten()[scores.flatten() > 0].sort(descending=True).values
         best, nth = ranked[0].item(), ranked[min(target, len(ranked)) - 1].item()
         scale = (top - low) / (best - nth) if best > nth else 1.0
-        model.hm[2].weight[channel] *= scale
-        model.hm[2].bias[channel] = scale * (model.hm[2].bias[channel] - nth) + low
+        output_conv = _head_convs(model, "hm")[1]
+        output_conv.weight[channel] *= scale
+        output_conv.bias[channel] = scale * (output_conv.bias[channel] - nth) + low
 
 
 def write_checkpoint(path: str | os.PathLike, model: torch.nn.Module = None, state_dict: dict = None):

@@ -132,3 +132,18 @@ def test_custom_heads_and_unknown_arch():
     assert "resdcn_18" in list_archs()
     with pytest.raises(ValueError, match="unknown architecture"):
         create_model("dla_99")
+
+
+@pytest.mark.parametrize("arch", ["hourglass_104", "yolov5s", "dlaconv_34"])
+def test_random_detector_like_networks_of_any_architecture_find_a_few_confident_peaks(arch, shared_data):
+    """fairmot random-model: a few to tens of peaks above 0.4 on a real frame, for the
+    architectures whose features the generic head scaling fits badly (stacked heads included)."""
+    import cv2
+
+    from fairmot.inference.decoding import heatmap_peaks
+    from fairmot.models.random_init import detector_like_model
+    frame = cv2.resize(cv2.imread(os.path.join(shared_data, "PETS09-S2L1", "img1", "000001.jpg")), (320, 192))
+    x = torch.from_numpy(frame[..., ::-1].copy()).permute(2, 0, 1)[None].float() / 255
+    with torch.no_grad():
+        peaks = heatmap_peaks(torch.sigmoid(detector_like_model(arch)(x)["hm"]))
+    assert 3 <= int((peaks > 0.4).sum()) <= 80
