@@ -53,24 +53,31 @@ NAMES = {"imagenet_dla34": "ImageNet DLA-34", "imagenet_hrnetv2": "ImageNet HRNe
          "coco_yolov5": "COCO YOLOv5s", "imagenet_resnet": "ImageNet ResNet"}
 
 
-def read_pretrained(path: PathLike) -> Tuple[Dict[str, torch.Tensor], str]:
-    """``(state_dict, kind)`` of a pretrained backbone file; kind "" when it is not one."""
+def read_pretrained(path: PathLike) -> Tuple[Dict[str, torch.Tensor], dict, str]:
+    """``(state_dict, meta, kind)`` of a checkpoint or pretrained backbone file, read once; kind ""
+    when it is no pretrained backbone (meta as :func:`read_checkpoint` gives it)."""
     try:
-        state_dict, _ = read_checkpoint(path)
+        state_dict, meta = read_checkpoint(path)
     except UserError as err:
         if "not a plain checkpoint" not in str(err):
             raise
         try:
-            state_dict = read_pickled_model(path)   # ultralytics' yolov5s.pt: a pickled model
+            state_dict, meta = read_pickled_model(path), {}   # ultralytics' yolov5s.pt: a pickled model
         except UserError:
             raise err from None   # no network in it: the reason it is not loaded as a checkpoint
-    return state_dict, identify(state_dict)
+    return state_dict, meta, identify(state_dict)
 
 
 def load_pretrained_backbone(model: torch.nn.Module, path: PathLike) -> str:
     """Load the pretrained backbone file ``path`` into ``model``'s backbone; returns a line saying
     what was loaded. UserError when the file is no known backbone or not ``model``'s."""
-    state_dict, kind = read_pretrained(path)
+    state_dict, _, kind = read_pretrained(path)
+    return load_backbone_state(model, state_dict, kind, path)
+
+
+def load_backbone_state(model: torch.nn.Module, state_dict: Dict[str, torch.Tensor], kind: str,
+                        path: PathLike) -> str:
+    """:func:`load_pretrained_backbone` for a file already read by :func:`read_pretrained`."""
     arch = getattr(model, "arch", "?")
     if not kind:
         raise UserError(f"{path!r} is not a pretrained backbone file this project knows (ImageNet DLA-34, "

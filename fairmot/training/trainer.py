@@ -32,7 +32,7 @@ from fairmot.models.checkpoint import (
     load_state_dict_checked,
     read_checkpoint,
 )
-from fairmot.models.pretrained import load_pretrained_backbone, read_pretrained
+from fairmot.models.pretrained import load_backbone_state, read_pretrained
 from fairmot.utils.atomic import atomic_save
 
 from . import distributed as fdist
@@ -157,11 +157,10 @@ class Trainer:
 
     # ----- weights ---------------------------------------------------------------------------
     def _load_initial_weights(self, path):
-        state_dict, kind = read_pretrained(path)
+        state_dict, meta, kind = read_pretrained(path)   # the file is read once
         if kind:   # an ImageNet / COCO backbone file
-            self._log(load_pretrained_backbone(self.model, path))
+            self._log(load_backbone_state(self.model, state_dict, kind, path))
             return
-        _, meta = read_checkpoint(path)
         note = ""
         if heatmap_classes(state_dict):   # another class list: each class it has keeps its heatmap channel
             try:
