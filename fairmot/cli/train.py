@@ -48,11 +48,12 @@ def add_parser(subparsers):
     p.add_argument("--data", required=True, help="data config JSON {root, train: {name: list file}}")
     p.add_argument("--output", required=True, help="folder for model_last.pth, model_<epoch>.pth, log.jsonl")
     p.add_argument("--arch", default="dla_34",
-                   help="dla_34 (default), dlaconv_34, dlav0_34, resdcn_18/34, resdcn_18_w32, resfpndcn_18/34, "
+                   help="dla_34 (default), dlaconv_34, dlav0_34, resdcn_18/34, resdcn_18_w32, resdcn_18_w16, "
+                        "resfpndcn_18/34, "
                         "hrnet_18/32, yolov5s")
     p.add_argument("--head-conv", type=int, default=None,
-                   help="channels of the heads' hidden layer (default: the original's for --arch: 64 for "
-                        "yolov5s, else 256)")
+                   help="channels of the heads' hidden layer (default: the original's for --arch: 64 for yolov5s and "
+                        "resdcn_18_w16, else 256)")
     p.add_argument("--reid-dim", type=int, default=None,
                    help="re-ID embedding size (default: the original's for --arch: 64 for yolov5s, else 128)")
     p.add_argument("--classes", metavar="LIST",

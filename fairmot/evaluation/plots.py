@@ -79,7 +79,8 @@ def plot_scores(table, path: str, title: Optional[str] = None) -> None:
 
 
 # training log keys drawn as loss curves, in this order (a run without re-ID has no id_loss)
-LOSS_KEYS = ("loss", "hm_loss", "wh_loss", "off_loss", "id_loss")
+LOSS_KEYS = ("loss", "hm_loss", "wh_loss", "off_loss", "id_loss",
+             "kd_hm_loss", "kd_wh_loss", "kd_off_loss", "kd_id_loss")
 
 
 def plot_training(records: Sequence[Mapping], path: str, title: Optional[str] = None,

@@ -230,7 +230,8 @@ def infer_model_config(state_dict: Dict[str, torch.Tensor],
     elif "layer1.0.conv1.weight" in state_dict and "deconv_layers.0.weight" in state_dict:
         blocks = len({k.split(".")[1] for k in state_dict if k.startswith("layer3.")})
         width = int(state_dict["conv1.weight"].shape[0])
-        arch = {(2, 64): "resdcn_18", (6, 64): "resdcn_34", (2, 32): "resdcn_18_w32"}.get((blocks, width))
+        arch = {(2, 64): "resdcn_18", (6, 64): "resdcn_34", (2, 32): "resdcn_18_w32",
+                (2, 16): "resdcn_18_w16"}.get((blocks, width))
         if arch is None:
             raise UserError(f"unsupported ResNet-DCN ({blocks} blocks in layer3, width {width})")
     elif "backbone.model.0.conv.conv.weight" in state_dict and "backbone.model.21.cv3.conv.weight" in state_dict:

@@ -4,6 +4,7 @@ It is stored in each checkpoint (``config``), so a run can be resumed and a mode
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, fields
 from typing import Optional, Tuple, Union
 
@@ -39,6 +40,9 @@ class TrainConfig:
     log_steps: bool = False       # also write every step's losses to steps.jsonl
     loss_weights: dict = field(default_factory=lambda: {"hm": 1.0, "wh": 0.1, "off": 1.0, "id": 1.0})
     classes: Optional[Tuple[str, ...]] = None   # the model's classes in this order (None: the data's)
+    loss_balance: str = "uncertainty"   # uncertainty (FairMOT's s_det / s_id), fixed, adaptive (centerX's)
+    loss_targets: dict = field(default_factory=dict)  # adaptive: a term's held value (unset: DEFAULT_TARGETS)
+    lr_schedule: str = "step"     # step: x0.1 after each of lr_steps; cosine: from lr to 0, every step
 
     @classmethod
     def from_dict(cls, d):
@@ -49,6 +53,16 @@ class TrainConfig:
         return {"hm": num_classes, "wh": 4 if self.ltrb else 2, "reg": 2, "id": self.reid_dim}
 
 
-def lr_at(cfg: TrainConfig, epoch: int) -> float:
-    """Learning rate of (1-based) ``epoch``: lr x 0.1 for every step epoch already finished."""
+LR_SCHEDULES = ("step", "cosine")
+
+
+def lr_at(cfg: TrainConfig, epoch: int, fraction: float = 0.0) -> float:
+    """Learning rate at ``fraction`` (0 <= f < 1) of the way through (1-based) ``epoch``.
+
+    ``step``: lr x 0.1 for every step epoch already finished (constant within an epoch).
+    ``cosine``: ``lr * (1 + cos(pi * t)) / 2`` with t the fraction of all epochs done.
+    """
+    if getattr(cfg, "lr_schedule", "step") == "cosine":
+        t = (epoch - 1 + fraction) / cfg.epochs
+        return cfg.lr * 0.5 * (1.0 + math.cos(math.pi * min(max(t, 0.0), 1.0)))
     return cfg.lr * 0.1 ** sum(1 for s in cfg.lr_steps if epoch > s)

@@ -128,8 +128,7 @@ class Trainer:
         self.classes = self.dataset.classes
         self.model = create_model(cfg.arch, cfg.heads(len(self.classes)), cfg.head_conv)
         self.model.class_table = self.classes
-        self.loss = MotLoss(self.dataset.ids_per_class, cfg.reid_dim,
-                            **{f"{k}_weight": v for k, v in cfg.loss_weights.items()})
+        self.loss = self._build_loss()
         if cfg.load_model and not cfg.resume:
             self._load_initial_weights(cfg.load_model)
         if cfg.sync_bn and self.info.enabled:
@@ -137,7 +136,8 @@ class Trainer:
         self.module = ModelWithLoss(self.model, self.loss).to(self.device, self.dtype)
         # as the original: Adam over the network, the loss parameters added as a second group
         self.optimizer = torch.optim.Adam(self.model.parameters(), cfg.lr)
-        self.optimizer.add_param_group({"params": list(self.loss.parameters())})
+        if list(self.loss.parameters()):
+            self.optimizer.add_param_group({"params": list(self.loss.parameters())})
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp)
         self.start_epoch = 0
         if cfg.resume:
@@ -154,6 +154,11 @@ class Trainer:
             raise UserError(f"{len(self.dataset)} training images are fewer than one batch of {cfg.batch_size}")
         if self.info.is_main:  # only once everything loaded: a run that cannot start leaves no folder
             os.makedirs(cfg.output, exist_ok=True)
+
+    def _build_loss(self):
+        cfg = self.cfg
+        return MotLoss(self.dataset.ids_per_class, cfg.reid_dim, balance=cfg.loss_balance,
+                       weights=cfg.loss_weights, targets=cfg.loss_targets)
 
     # ----- weights ---------------------------------------------------------------------------
     def _load_initial_weights(self, path):
@@ -200,6 +205,10 @@ class Trainer:
         if "optimizer" not in meta or "loss_state" not in meta:
             raise UserError(f"{path} lacks the optimizer or loss state needed to resume; "
                             "use --load-model to start a new training from its weights")
+        saved_balance = (meta.get("config") or {}).get("loss_balance", "uncertainty")
+        if saved_balance != self.cfg.loss_balance:
+            raise UserError(f"{path} was trained with --loss-balance {saved_balance}, not "
+                            f"{self.cfg.loss_balance}: resume with the same --loss-balance")
         ids = list(meta.get("ids_per_class") or [meta.get("nID")])
         if ids != list(self.dataset.ids_per_class):
             raise UserError(f"{path} was trained on {'/'.join(map(str, ids))} identities, the data now has "
@@ -232,8 +241,6 @@ class Trainer:
     def train_epoch(self, epoch):
         cfg = self.cfg
         lr = lr_at(cfg, epoch)
-        for group in self.optimizer.param_groups:
-            group["lr"] = lr
         self.ddp.train()
         loader = self._loader(epoch)
         steps = len(loader) if not cfg.max_steps_per_epoch else min(len(loader), cfg.max_steps_per_epoch)
@@ -243,6 +250,9 @@ class Trainer:
         for step, batch in enumerate(loader):
             if step >= steps:
                 break
+            step_lr = lr_at(cfg, epoch, step / steps)
+            for group in self.optimizer.param_groups:
+                group["lr"] = step_lr
             batch = {k: v.to(self.device, self.dtype if v.is_floating_point() else v.dtype, non_blocking=True)
                      for k, v in batch.items()}
             with torch.autocast(device_type=self.device.type, dtype=torch.float16, enabled=self.amp):
@@ -263,7 +273,7 @@ class Trainer:
                 bar.update()
                 if cfg.log_steps:
                     _append_jsonl(os.path.join(cfg.output, "steps.jsonl"),
-                                  {"epoch": epoch, "step": step + 1, "lr": lr, **stats})
+                                  {"epoch": epoch, "step": step + 1, "lr": step_lr, **stats})
         bar.close()
         elapsed = time.perf_counter() - t0
         record = {"epoch": epoch, "lr": lr, "steps": steps, **{k: v / max(steps, 1) for k, v in totals.items()},
@@ -291,8 +301,8 @@ class Trainer:
                 if epoch in cfg.lr_steps or (cfg.save_every and epoch % cfg.save_every == 0):
                     save_atomically(ckpt, os.path.join(cfg.output, f"model_{epoch}.pth"))
                 curves()
-                self._log(f"epoch {epoch}: loss {record['loss']:.4f} (hm {record['hm_loss']:.4f} "
-                          f"wh {record['wh_loss']:.4f} off {record.get('off_loss', 0):.4f} id {record['id_loss']:.4f}) "
+                terms = " ".join(f"{k[:-5]} {v:.4f}" for k, v in record.items() if k.endswith("_loss"))
+                self._log(f"epoch {epoch}: loss {record['loss']:.4f} ({terms}) "
                           f"{record['images_per_s']} img/s, saved {LAST_CHECKPOINT}")
             if self.info.enabled:
                 torch.distributed.barrier()
