@@ -23,6 +23,7 @@ COMMANDS = {
     "track": "track",
     "eval": "eval",
     "train": "train",
+    "distill": "distill",
     "convert": "convert",
     "synth": "synth",
     "export": "export",

@@ -21,6 +21,29 @@ def _scale_range(text):
     return low, high
 
 
+def _term_values(text, flag):
+    """``"hm=1,wh=0.1"`` -> {"hm": 1.0, "wh": 0.1}: names of loss terms, finite values >= 0."""
+    import math
+
+    from fairmot.training.losses import DEFAULT_WEIGHTS
+    values = {}
+    for item in (t.strip() for t in str(text).split(",") if t.strip()):
+        name, sep, number = item.partition("=")
+        name = name.strip()
+        if not sep or name not in DEFAULT_WEIGHTS:
+            raise UserError(f"{flag} {text!r}: expected TERM=VALUE pairs, terms among {', '.join(DEFAULT_WEIGHTS)}")
+        try:
+            value = float(number)
+        except ValueError:
+            raise UserError(f"{flag} {text!r}: {number!r} is not a number") from None
+        if not (math.isfinite(value) and value >= 0):
+            raise UserError(f"{flag} {text!r}: {name} must be a finite number >= 0")
+        values[name] = value
+    if not values:
+        raise UserError(f"{flag} {text!r}: expected TERM=VALUE pairs, e.g. hm=1,wh=0.1")
+    return values
+
+
 def check_options(args):
     """Every numeric option in its range (UserError naming the first that is not), before any work."""
     import math
@@ -40,17 +63,13 @@ def check_options(args):
 ON_INTERRUPT = "checkpoints saved so far are kept"
 
 
-def add_parser(subparsers):
-    p = subparsers.add_parser(
-        "train", help="train a FairMOT network on JDE-format data",
-        description="Joint detection + re-ID training on JDE-format data, in one process or "
-                    "several: torchrun --nproc_per_node N -m fairmot train ...")
-    p.add_argument("--data", required=True, help="data config JSON {root, train: {name: list file}}")
+def add_training_options(p, data_help=None):
+    """The options ``fairmot train`` and ``fairmot distill`` share (network, schedule, loss
+    balance, processes, checkpoints)."""
     p.add_argument("--output", required=True, help="folder for model_last.pth, model_<epoch>.pth, log.jsonl")
     p.add_argument("--arch", default="dla_34",
                    help="dla_34 (default), dlaconv_34, dlav0_34, resdcn_18/34, resdcn_18_w32, resdcn_18_w16, "
-                        "resfpndcn_18/34, "
-                        "hrnet_18/32, yolov5s")
+                        "resfpndcn_18/34, hrnet_18/32, yolov5s, hourglass_104")
     p.add_argument("--head-conv", type=int, default=None,
                    help="channels of the heads' hidden layer (default: the original's for --arch: 64 for yolov5s and "
                         "resdcn_18_w16, else 256)")
@@ -67,6 +86,19 @@ def add_parser(subparsers):
     p.add_argument("--lr", type=float, default=1e-4)
     p.add_argument("--num-epochs", "--epochs", dest="epochs", type=int, default=30)
     p.add_argument("--lr-step", default="20", help="epochs after which lr x 0.1, comma-separated (default 20)")
+    p.add_argument("--lr-schedule", choices=("step", "cosine"), default="step",
+                   help="step (default): x0.1 after each --lr-step epoch; cosine: from --lr down to 0 over all "
+                        "epochs, every step (centerX pairs it with --loss-balance adaptive)")
+    p.add_argument("--loss-balance", choices=("uncertainty", "fixed", "adaptive"), default="uncertainty",
+                   help="how loss terms are combined: uncertainty (default, FairMOT's learnable s_det / s_id), "
+                        "fixed (--loss-weights), adaptive (centerX's: every term's weight set each step so that "
+                        "it keeps its --loss-targets value; survives learning rates at which the others diverge)")
+    p.add_argument("--loss-weights", metavar="TERM=W,...",
+                   help="weights of loss terms for uncertainty / fixed balance (default hm=1,wh=0.1,off=1,id=1, "
+                        "distillation's kd_hm=1,kd_wh=0.1,kd_off=1,kd_id=1)")
+    p.add_argument("--loss-targets", metavar="TERM=V,...",
+                   help="values adaptive balance holds terms at (default hm=1.5,wh=0.3,off=0.1,id=1, as centerX; "
+                        "the kd_ terms alike)")
     p.add_argument("--num-workers", type=int, default=8)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--scale-range", default="0.5,1.2",
@@ -87,35 +119,53 @@ def add_parser(subparsers):
                    help="auto, cpu, cuda or cuda:N (under torchrun: each process its own GPU)")
     p.add_argument("--max-steps-per-epoch", type=int, default=0, help=argparse.SUPPRESS)
     p.add_argument("--log-steps", action="store_true", help="write every step's losses to OUTPUT/steps.jsonl")
+
+
+def add_parser(subparsers):
+    p = subparsers.add_parser(
+        "train", help="train a FairMOT network on JDE-format data",
+        description="Joint detection + re-ID training on JDE-format data, in one process or "
+                    "several: torchrun --nproc_per_node N -m fairmot train ...")
+    p.add_argument("--data", required=True, help="data config JSON {root, train: {name: list file}}")
+    add_training_options(p)
     return p
 
 
-def run(args):
+def config_options(args):
+    """The TrainConfig fields the shared options give (checked; UserError for the first bad one)."""
     from fairmot.datasets.classes import parse_name_list
     from fairmot.device import parse_device
+    from fairmot.models import list_archs
     from fairmot.utils.parsing import parse_input_size
 
     parse_device(args.device)  # before torch loads
     input_size = parse_input_size(args.input_size)
     check_options(args)
-
-    from fairmot.models import list_archs
-    from fairmot.training.config import TrainConfig
     if args.arch not in list_archs():
         raise UserError(f"unknown --arch {args.arch!r}; choose one of {', '.join(list_archs())}")
-
-    from fairmot.training.distributed import cleanup
-    from fairmot.training.trainer import Trainer
-
-    cfg = TrainConfig(
-        data=args.data, output=args.output, arch=args.arch, head_conv=args.head_conv, reid_dim=args.reid_dim,
+    weights = {"hm": 1.0, "wh": 0.1, "off": 1.0, "id": 1.0}
+    if args.loss_weights:
+        weights.update(_term_values(args.loss_weights, "--loss-weights"))
+    return dict(
+        output=args.output, arch=args.arch, head_conv=args.head_conv, reid_dim=args.reid_dim,
         ltrb=args.ltrb, input_size=input_size, batch_size=args.batch_size, lr=args.lr,
         epochs=args.epochs, lr_steps=_int_list(args.lr_step), num_workers=args.num_workers, seed=args.seed,
         augment=args.augment, scale_range=_scale_range(args.scale_range), amp=args.amp, float64=args.float64,
         sync_bn=args.sync_bn, save_every=args.save_every,
         load_model=args.load_model, reinit_heads=args.reinit_heads, resume=args.resume, device=args.device,
         max_steps_per_epoch=args.max_steps_per_epoch, log_steps=args.log_steps,
-        classes=tuple(parse_name_list(args.classes)) if args.classes else None)
+        classes=tuple(parse_name_list(args.classes)) if args.classes else None,
+        loss_balance=args.loss_balance, lr_schedule=args.lr_schedule, loss_weights=weights,
+        loss_targets=_term_values(args.loss_targets, "--loss-targets") if args.loss_targets else {})
+
+
+def run(args):
+    options = config_options(args)
+    from fairmot.training.config import TrainConfig
+    from fairmot.training.distributed import cleanup
+    from fairmot.training.trainer import Trainer
+
+    cfg = TrainConfig(data=args.data, **options)
     try:
         Trainer(cfg).fit()
     finally:

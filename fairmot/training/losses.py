@@ -103,8 +103,9 @@ class MotLoss(nn.Module):
             raise ValueError(f"unknown loss balance {balance!r}; choose one of {', '.join(BALANCES)}")
         self.balance = balance
         self.label_terms = label_terms
-        self.ids_per_class = ([] if not label_terms else
-                              [int(ids_per_class)] if isinstance(ids_per_class, int) else [int(n) for n in ids_per_class])
+        if isinstance(ids_per_class, int):
+            ids_per_class = [ids_per_class]
+        self.ids_per_class = [int(n) for n in ids_per_class] if label_terms else []
         self.num_ids = sum(self.ids_per_class)
         self.emb_dim = emb_dim
         self.weights = {**DEFAULT_WEIGHTS, "hm": hm_weight, "wh": wh_weight, "off": off_weight, "id": id_weight,

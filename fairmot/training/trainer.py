@@ -121,11 +121,7 @@ class Trainer:
         seed_everything(cfg.seed)
         check_output_folder(cfg.output, cfg.resume)
 
-        self.dataset = JointDataset.from_config(cfg.data, "train", img_size=tuple(cfg.input_size),
-                                                augment=cfg.augment, ltrb=cfg.ltrb, seed=cfg.seed,
-                                                scale_range=tuple(cfg.scale_range),
-                                                progress=self.info.is_main, classes=cfg.classes)
-        self.classes = self.dataset.classes
+        self._build_data()
         self.model = create_model(cfg.arch, cfg.heads(len(self.classes)), cfg.head_conv)
         self.model.class_table = self.classes
         self.loss = self._build_loss()
@@ -133,7 +129,7 @@ class Trainer:
             self._load_initial_weights(cfg.load_model)
         if cfg.sync_bn and self.info.enabled:
             self.model = fdist.convert_sync_batchnorm(self.model, self.device.type)
-        self.module = ModelWithLoss(self.model, self.loss).to(self.device, self.dtype)
+        self.module = self._wrap(self.model, self.loss).to(self.device, self.dtype)
         # as the original: Adam over the network, the loss parameters added as a second group
         self.optimizer = torch.optim.Adam(self.model.parameters(), cfg.lr)
         if list(self.loss.parameters()):
@@ -155,9 +151,23 @@ class Trainer:
         if self.info.is_main:  # only once everything loaded: a run that cannot start leaves no folder
             os.makedirs(cfg.output, exist_ok=True)
 
+    def _build_data(self):
+        """``dataset`` (items as JointDataset's), ``classes``, ``ids_per_class``, ``nID``."""
+        cfg = self.cfg
+        self.dataset = JointDataset.from_config(cfg.data, "train", img_size=tuple(cfg.input_size),
+                                                augment=cfg.augment, ltrb=cfg.ltrb, seed=cfg.seed,
+                                                scale_range=tuple(cfg.scale_range),
+                                                progress=self.info.is_main, classes=cfg.classes)
+        self.classes = self.dataset.classes
+        self.ids_per_class, self.nID = list(self.dataset.ids_per_class), self.dataset.nID
+
+    def _wrap(self, model, loss):
+        """The one module DDP synchronises: the network and the loss's parameters."""
+        return ModelWithLoss(model, loss)
+
     def _build_loss(self):
         cfg = self.cfg
-        return MotLoss(self.dataset.ids_per_class, cfg.reid_dim, balance=cfg.loss_balance,
+        return MotLoss(self.ids_per_class, cfg.reid_dim, balance=cfg.loss_balance,
                        weights=cfg.loss_weights, targets=cfg.loss_targets)
 
     # ----- weights ---------------------------------------------------------------------------
@@ -194,7 +204,7 @@ class Trainer:
         return {"epoch": epoch, "state_dict": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
                 "loss_state": self.loss.state_dict(), "scaler": self.scaler.state_dict(),
                 "arch": self.cfg.arch, "heads": self.model.heads, "head_conv": self.cfg.head_conv,
-                "ltrb": self.cfg.ltrb, "nID": self.dataset.nID, "ids_per_class": list(self.dataset.ids_per_class),
+                "ltrb": self.cfg.ltrb, "nID": self.nID, "ids_per_class": list(self.ids_per_class),
                 "classes": self.classes.record(), "config": asdict(self.cfg)}
 
     def _resume(self):
@@ -210,9 +220,9 @@ class Trainer:
             raise UserError(f"{path} was trained with --loss-balance {saved_balance}, not "
                             f"{self.cfg.loss_balance}: resume with the same --loss-balance")
         ids = list(meta.get("ids_per_class") or [meta.get("nID")])
-        if ids != list(self.dataset.ids_per_class):
+        if ids != list(self.ids_per_class):
             raise UserError(f"{path} was trained on {'/'.join(map(str, ids))} identities, the data now has "
-                            f"{'/'.join(map(str, self.dataset.ids_per_class))}: resume with the same --data")
+                            f"{'/'.join(map(str, self.ids_per_class))}: resume with the same --data")
         saved = (meta.get("classes") or {}).get("names", ["person"])
         if list(saved) != list(self.classes.names):
             raise UserError(f"{path} was trained on classes {', '.join(saved)}, the data now gives "
@@ -283,9 +293,9 @@ class Trainer:
     def fit(self):
         cfg = self.cfg
         if self.info.is_main:
-            per_class = (" (" + ", ".join(f"{n} {k}" for n, k in zip(self.classes.names, self.dataset.ids_per_class))
+            per_class = (" (" + ", ".join(f"{n} {k}" for n, k in zip(self.classes.names, self.ids_per_class))
                          + ")") if len(self.classes) > 1 else ""
-            self._log(f"training {cfg.arch} on {len(self.dataset)} images, {self.dataset.nID} identities{per_class}, "
+            self._log(f"training {cfg.arch} on {len(self.dataset)} images, {self.nID} identities{per_class}, "
                       f"{self.info.world_size} process(es) on {self.device.type}, global batch {cfg.batch_size}, "
                       f"epochs {self.start_epoch + 1}-{cfg.epochs}; output {cfg.output}")
         history = []
