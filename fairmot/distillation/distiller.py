@@ -68,20 +68,23 @@ class ModelWithDistillation(nn.Module):
 
 def student_classes(cfg: DistillConfig, data_tables: List[ClassTable], teacher_names: List[List[str]]) -> ClassTable:
     """The student's classes: ``--classes``, else the labelled data's followed by the teachers'
-    (in order of appearance). Every class must be labelled or taught."""
+    (in order of appearance)."""
     names: List[str] = []
     for table in data_tables:
         names += [n for n in table.names if n not in names]
     for taught in teacher_names:
         names += [n for n in taught if n not in names]
     order = list(cfg.classes) if cfg.classes else names
-    table = merge_tables(data_tables or [ClassTable.single(order[0])], order=order)
-    covered = set(names)
-    untaught = [n for n in table.names if n not in covered]
+    return merge_tables(data_tables or [ClassTable.single(order[0])], order=order)
+
+
+def check_coverage(classes: ClassTable, data_tables: List[ClassTable], teachers: List[Teacher]) -> None:
+    """Every student class is labelled or taught (UserError naming those that are not)."""
+    covered = {n for table in data_tables for n in table.names} | {n for t in teachers for n in t.taught}
+    untaught = [n for n in classes.names if n not in covered]
     if untaught:
         raise UserError(f"class(es) {', '.join(untaught)} of --classes are neither in the labelled data nor taught "
                         "by a teacher: add a --teacher PATH:CLASS for them")
-    return table
 
 
 class Distiller(Trainer):
@@ -104,6 +107,7 @@ class Distiller(Trainer):
             data_tables = [config.class_table(name) or ClassTable.single() for name in config.train]
         self.classes = student_classes(cfg, data_tables, [t.teaches() for t in teachers])
         self.teachers = [t.route(self.classes.names) for t in teachers]
+        check_coverage(self.classes, data_tables, self.teachers)
         parts = []
         if cfg.data:
             from fairmot.datasets.joint_dataset import JointDataset
