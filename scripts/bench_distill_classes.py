@@ -23,22 +23,11 @@ import os
 import shutil
 import subprocess
 import sys
-import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_stages import evaluate, fairmot, train_stage  # noqa: E402
 
 CLASSES = ("person", "car")
-
-
-def fairmot(*args, log=None):
-    """Run ``python -m fairmot ARGS`` (printed first); its output goes to ``log`` when given."""
-    command = [sys.executable, "-m", "fairmot", *map(str, args)]
-    print("$ fairmot " + " ".join(map(str, args)), flush=True)
-    start = time.perf_counter()
-    if log:
-        with open(log, "a") as f:
-            subprocess.run(command, check=True, stdout=f, stderr=subprocess.STDOUT)
-    else:
-        subprocess.run(command, check=True)
-    return time.perf_counter() - start
 
 
 def one_class_dataset(scenes, sequences, keep, out):
@@ -99,28 +88,8 @@ def union_dataset(work, parts):
     return path
 
 
-def trained(run, epochs):
-    """A finished run: its last checkpoint is at ``epochs``."""
-    path = os.path.join(run, "model_last.pth")
-    if not os.path.exists(path):
-        return False
-    import torch
-    return int(torch.load(path, map_location="cpu", weights_only=False).get("epoch", 0)) >= epochs
-
-
-def train_stage(command, run, epochs, args, times, key):
-    if trained(run, epochs):
-        print(f"{key}: done already ({run})", flush=True)
-        return
-    resume = ["--resume"] if os.path.exists(os.path.join(run, "model_last.pth")) else []
-    times[key] = fairmot(command, *args, "--output", run, *resume, log=os.path.join(os.path.dirname(run),
-                                                                                      f"{key}.log"))
-
-
-def evaluate(heldout, weights, out):
-    if not os.path.exists(out):
-        fairmot("eval", heldout, "--weights", weights, "--per-class", "--json", out, "--output", out + ".tracks")
-    summary = json.load(open(out))["summary"]
+def per_class_scores(heldout, weights, out):
+    summary = evaluate(heldout, weights, out, "--per-class")["summary"]
     return {name.split(" (")[0]: {k: summary[name][k] for k in ("AP50", "MOTA", "IDF1")}
             for name in summary if name != "AVERAGE"}
 
@@ -168,11 +137,12 @@ def main():
                 times, "union")
     scores = {}
     for key in ("distilled", "union"):
-        scores[key] = evaluate(heldout, os.path.join(runs[key], "model_last.pth"),
+        scores[key] = per_class_scores(heldout, os.path.join(runs[key], "model_last.pth"),
                                os.path.join(work, f"eval_{key}.json"))
     for key, klass in (("teacher_P", "person"), ("teacher_C", "car")):
         try:   # a one-class model scored on its class's rows
-            one = evaluate(heldout, os.path.join(runs[key], "model_last.pth"), os.path.join(work, f"eval_{key}.json"))
+            one = per_class_scores(heldout, os.path.join(runs[key], "model_last.pth"),
+                                   os.path.join(work, f"eval_{key}.json"))
             scores[key] = {klass: one[klass]} if klass in one else {}
         except subprocess.CalledProcessError:
             scores[key] = {}
@@ -182,11 +152,11 @@ def main():
         for klass in CLASSES:
             s = scores[key].get(klass)
             cells.append(f"{s['AP50']:.1%} / {s['MOTA']:.1%} / {s['IDF1']:.1%}" if s else "-")
-        took = f"{times[key] / 60:.0f} min" if key in times else "(earlier run)"
+        took = f"{times[key]:.0f} min" if key in times else "(earlier run)"
         print(f"{key:<12} {cells[0]:>27} {cells[1]:>25}  {took}")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"scores": scores, "minutes": {k: v / 60 for k, v in times.items()}}, f, indent=2)
+            json.dump({"scores": scores, "minutes": times}, f, indent=2)
 
 
 if __name__ == "__main__":
