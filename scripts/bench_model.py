@@ -6,6 +6,7 @@ peak memory, profile.
     python scripts/bench_model.py --all           # every architecture at 1088x608 and 576x320
     python scripts/bench_model.py --profile       # also: where the time of dla_34 1088x608 goes
     python scripts/bench_model.py --configs dla_34@576x320 --runs 3
+    python scripts/bench_model.py --configs resdcn_18_w32:64@576x320 resdcn_18_w16@576x320   # head_conv 64
 
 GFLOP: twice the multiply-accumulates torch's FlopCounterMode counts in one forward (convolutions,
 transposed convolutions, matrix products); a deformable convolution counts as its offset/mask
@@ -35,15 +36,17 @@ def _rss_mb():
 
 
 def model_and_input(config, threads):
-    """``ARCH@WxH`` -> (a fresh model in eval mode, a random input of that size)."""
+    """``ARCH[:HEAD_CONV]@WxH`` -> (a fresh model in eval mode, a random input of that size);
+    without HEAD_CONV the architecture's default (``arch_defaults``)."""
     import torch
 
     from fairmot.models import create_model
     if threads:
         torch.set_num_threads(threads)
     arch, size = config.split("@")
+    arch, _, head_conv = arch.partition(":")
     width, height = (int(v) for v in size.split("x"))
-    return create_model(arch).eval(), torch.rand(1, 3, height, width)
+    return create_model(arch, head_conv=int(head_conv) if head_conv else None).eval(), torch.rand(1, 3, height, width)
 
 
 def count_gflop(model, x):

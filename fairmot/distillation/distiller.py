@@ -90,6 +90,8 @@ def check_coverage(classes: ClassTable, data_tables: List[ClassTable], teachers:
 class Distiller(Trainer):
     """A :class:`Trainer` whose loss adds the teachers' terms (``cfg``: :class:`DistillConfig`)."""
 
+    verb = "distilling into"
+
     def _build_data(self):
         cfg = self.cfg
         if not cfg.teachers:

@@ -109,6 +109,8 @@ class ModelWithLoss(nn.Module):
 
 
 class Trainer:
+    verb = "training"   # what the run's first line says it does
+
     def __init__(self, cfg):
         self.cfg = cfg = with_arch_defaults(cfg)
         # the backend (nccl or gloo) follows the device type; the GPU then follows the local rank
@@ -295,7 +297,7 @@ class Trainer:
         if self.info.is_main:
             per_class = (" (" + ", ".join(f"{n} {k}" for n, k in zip(self.classes.names, self.ids_per_class))
                          + ")") if len(self.classes) > 1 else ""
-            self._log(f"training {cfg.arch} on {len(self.dataset)} images, {self.nID} identities{per_class}, "
+            self._log(f"{self.verb} {cfg.arch} on {len(self.dataset)} images, {self.nID} identities{per_class}, "
                       f"{self.info.world_size} process(es) on {self.device.type}, global batch {cfg.batch_size}, "
                       f"epochs {self.start_epoch + 1}-{cfg.epochs}; output {cfg.output}")
         history = []
