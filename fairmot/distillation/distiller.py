@@ -145,6 +145,13 @@ class Distiller(Trainer):
     def _wrap(self, model, loss):
         return ModelWithDistillation(model, loss, self.teachers, self.cfg.max_peaks, self.cfg.min_score)
 
+    def _check_resume(self, path, meta):
+        super()._check_resume(path, meta)
+        saved = tuple((meta.get("config") or {}).get("teachers") or ())
+        if saved != tuple(self.cfg.teachers):
+            raise UserError(f"{path} was distilled from --teacher {' '.join(saved) or '(none)'}: resume with the "
+                            "same teachers")
+
     def checkpoint_dict(self, epoch):
         ckpt = super().checkpoint_dict(epoch)
         ckpt["distillation"] = {"teachers": [t.record() for t in self.teachers],

@@ -209,6 +209,13 @@ class Trainer:
                 "ltrb": self.cfg.ltrb, "nID": self.nID, "ids_per_class": list(self.ids_per_class),
                 "classes": self.classes.record(), "config": asdict(self.cfg)}
 
+    def _check_resume(self, path, meta):
+        """UserError when the checkpoint at ``path`` (its ``meta``) is not a run of this configuration."""
+        saved_balance = (meta.get("config") or {}).get("loss_balance", "uncertainty")
+        if saved_balance != self.cfg.loss_balance:
+            raise UserError(f"{path} was trained with --loss-balance {saved_balance}, not "
+                            f"{self.cfg.loss_balance}: resume with the same --loss-balance")
+
     def _resume(self):
         path = self.cfg.resume if isinstance(self.cfg.resume, str) else os.path.join(self.cfg.output, LAST_CHECKPOINT)
         if not os.path.isfile(path):
@@ -217,10 +224,7 @@ class Trainer:
         if "optimizer" not in meta or "loss_state" not in meta:
             raise UserError(f"{path} lacks the optimizer or loss state needed to resume; "
                             "use --load-model to start a new training from its weights")
-        saved_balance = (meta.get("config") or {}).get("loss_balance", "uncertainty")
-        if saved_balance != self.cfg.loss_balance:
-            raise UserError(f"{path} was trained with --loss-balance {saved_balance}, not "
-                            f"{self.cfg.loss_balance}: resume with the same --loss-balance")
+        self._check_resume(path, meta)
         ids = list(meta.get("ids_per_class") or [meta.get("nID")])
         if ids != list(self.ids_per_class):
             raise UserError(f"{path} was trained on {'/'.join(map(str, ids))} identities, the data now has "

@@ -129,6 +129,11 @@ def test_two_teachers_each_teach_their_class_of_one_student(teacher, pets, tmp_p
     ckpt = torch.load(tmp_path / "run" / "model_last.pth", weights_only=False)
     assert ckpt["classes"]["names"] == ["person", "car"] and ckpt["state_dict"]["hm.2.weight"].shape[0] == 2
     assert [t["classes"] for t in ckpt["distillation"]["teachers"]] == [["person"], ["car"]]
+    # going on with other teachers would be another run
+    from fairmot.errors import UserError
+    with pytest.raises(UserError, match="resume with the same teachers"):
+        _distill(tmp_path / "run", teachers=(f"{teacher}:car", teacher), unlabeled=(f"{pets}:1-8",),
+                 classes=("person", "car"), epochs=2, resume=True)
 
 
 def test_distill_errors_are_one_line(teacher, pets, tmp_path):
