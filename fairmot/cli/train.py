@@ -71,8 +71,8 @@ def add_training_options(p, data_help=None):
                    help="dla_34 (default), dlaconv_34, dlav0_34, resdcn_18/34, resdcn_18_w32, resdcn_18_w16, "
                         "resfpndcn_18/34, hrnet_18/32, yolov5s, hourglass_104")
     p.add_argument("--head-conv", type=int, default=None,
-                   help="channels of the heads' hidden layer (default: the original's for --arch: 64 for yolov5s and "
-                        "resdcn_18_w16, else 256)")
+                   help="channels of the heads' hidden layer (default: the original's for --arch: 64 for yolov5s, "
+                        "32 for resdcn_18_w16, else 256)")
     p.add_argument("--reid-dim", type=int, default=None,
                    help="re-ID embedding size (default: the original's for --arch: 64 for yolov5s, else 128)")
     p.add_argument("--classes", metavar="LIST",
