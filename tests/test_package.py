@@ -39,3 +39,17 @@ def test_library_argument_errors_are_value_errors():
         JDETracker().update(np.zeros((3, 4)))
     with pytest.raises(ValueError, match="one row per detection"):
         JDETracker().update(np.zeros((3, 5)), np.zeros((2, 128)))
+
+
+def test_every_package_folder_is_installed():
+    # setup.cfg lists packages by name: a folder missing there works in an editable install only
+    import configparser
+    import pathlib
+
+    root = pathlib.Path(__file__).parent.parent
+    config = configparser.ConfigParser()
+    config.read(root / "setup.cfg")
+    listed = {line.strip() for line in config["options"]["packages"].splitlines() if line.strip()}
+    folders = {"fairmot." + ".".join(p.parent.relative_to(root / "fairmot").parts) if p.parent != root / "fairmot"
+               else "fairmot" for p in (root / "fairmot").rglob("__init__.py")}
+    assert folders - listed == set()
