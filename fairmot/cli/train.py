@@ -135,12 +135,12 @@ def config_options(args):
     """The TrainConfig fields the shared options give (checked; UserError for the first bad one)."""
     from fairmot.datasets.classes import parse_name_list
     from fairmot.device import parse_device
-    from fairmot.models import list_archs
     from fairmot.utils.parsing import parse_input_size
 
     parse_device(args.device)  # before torch loads
     input_size = parse_input_size(args.input_size)
     check_options(args)
+    from fairmot.models import list_archs
     if args.arch not in list_archs():
         raise UserError(f"unknown --arch {args.arch!r}; choose one of {', '.join(list_archs())}")
     weights = {"hm": 1.0, "wh": 0.1, "off": 1.0, "id": 1.0}

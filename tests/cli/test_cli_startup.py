@@ -46,6 +46,9 @@ def test_help_loads_no_heavy_module_and_shows_no_markup(args):
     (["track", "/nonexistent.mp4", "--weights", "w.pth"], "track", "source /nonexistent.mp4 not found"),
     (["track", "/nonexistent.mp4", "--weights", "w.pth", "--input-size", "100x100"], "track", "multiples of 32"),
     (["train", "--data", "d.json", "--output", "o", "--device", "banana"], "train", "is not a device"),
+    (["distill", "--teacher", "t.pth", "--unlabeled", "v.mp4", "--output", "o", "--input-size", "1x1"], "distill",
+     "multiples of 32"),
+    (["distill", "--teacher", "t.pth", "--output", "o"], "distill", "nothing to learn from"),
     (["convert", "mot", "/nonexistent", "--out", "o", "--train-frames", "x"], "convert", "must look like A-B"),
     (["random-model", "/nonexistent/r.pth"], "random-model", "does not exist"),
 ])
