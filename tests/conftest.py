@@ -44,3 +44,14 @@ def pets_sequence(shared_data, pets_frames, tmp_path_factory):
     (seq / "seqinfo.ini").write_text("[Sequence]\nname=PETS8\nimDir=img1\nframeRate=10\n"
                                      "seqLength=8\nimWidth=480\nimHeight=360\nimExt=.jpg\n")
     return root
+
+
+@pytest.fixture(scope="session")
+def synth_data(tmp_path_factory):
+    """A small synthetic JDE training set (3 sequences x 24 frames, 256x160): its data.json."""
+    import subprocess
+    import sys
+    out = tmp_path_factory.mktemp("synth")
+    subprocess.run([sys.executable, "-m", "fairmot", "synth", str(out), "--sequences", "3", "--frames", "24",
+                    "--width", "256", "--height", "160", "--seed", "1"], check=True, capture_output=True)
+    return str(out / "data.json")

@@ -97,16 +97,6 @@ def test_resume_of_a_distillation_run_with_labels_is_exact(teacher, pets, synth_
     assert {"hm_loss", "id_loss", "kd_hm_loss", "kd_id_loss"} <= set(log[0])
 
 
-@pytest.fixture(scope="module")
-def synth_data(tmp_path_factory):
-    import subprocess
-    import sys
-    out = tmp_path_factory.mktemp("synth")
-    subprocess.run([sys.executable, "-m", "fairmot", "synth", str(out), "--sequences", "2", "--frames", "12",
-                    "--width", "256", "--height", "160", "--seed", "1"], check=True, capture_output=True)
-    return str(out / "data.json")
-
-
 @pytest.mark.slow
 def test_adaptive_balance_holds_every_distillation_term_at_its_target_every_step(teacher, pets, tmp_path):
     from fairmot.training.loss_balance import DEFAULT_TARGETS

@@ -15,14 +15,6 @@ TINY = dict(arch="resdcn_18_w32", head_conv=16, input_size=(128, 96), batch_size
             num_workers=0, seed=3, max_steps_per_epoch=3)
 
 
-@pytest.fixture(scope="module")
-def synth_data(tmp_path_factory):
-    out = tmp_path_factory.mktemp("synth")
-    subprocess.run([sys.executable, "-m", "fairmot", "synth", str(out), "--sequences", "3", "--frames", "24",
-                    "--width", "256", "--height", "160", "--seed", "1"], check=True, capture_output=True)
-    return str(out / "data.json")
-
-
 def _train(data, output, **kw):
     cfg = TrainConfig(data=data, output=str(output), **{**TINY, **kw})
     return Trainer(cfg).fit()
