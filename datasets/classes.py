@@ -37,6 +37,18 @@ ALIASES = {"pedestrian": "person", "motorbike": "motorcycle"}
 NO_CLASS = -1   # column 8 of a one-class run's rows
 
 
+def standard_number(name: str) -> Optional[int]:
+    """The number a class of this name has in MOT17's ground truth (person 1, car 3, bicycle 4,
+    motorcycle 5), else its COCO id; None for a name neither knows."""
+    key = canonical_name(name)
+    for number, mot_name in MOT17_CLASSES.items():
+        if mot_name == key:
+            return number
+    if key in COCO_CLASS_NAMES:
+        return COCO_CLASS_IDS[COCO_CLASS_NAMES.index(key)]
+    return None
+
+
 def canonical_name(name: str) -> str:
     """Lower case, spaces as underscores, MOT17's names for COCO classes as COCO's."""
     key = str(name).strip().lower().replace(" ", "_")

@@ -14,7 +14,7 @@ from typing import List, Optional, Tuple
 import torch.nn as nn
 from torch.utils.data import ConcatDataset
 
-from fairmot.datasets.classes import ClassTable, merge_tables
+from fairmot.datasets.classes import ClassTable, canonical_name, merge_tables, standard_number
 from fairmot.errors import UserError
 from fairmot.training.config import TrainConfig
 from fairmot.training.loss_balance import DEFAULT_TARGETS
@@ -66,16 +66,28 @@ class ModelWithDistillation(nn.Module):
         return self.loss(outputs, batch, distillation_terms(outputs, targets))
 
 
-def student_classes(cfg: DistillConfig, data_tables: List[ClassTable], teacher_names: List[List[str]]) -> ClassTable:
+def student_classes(cfg: DistillConfig, data_tables: List[ClassTable],
+                    teacher_classes: List[List[Tuple[str, Optional[int]]]]) -> ClassTable:
     """The student's classes: ``--classes``, else the labelled data's followed by the teachers'
-    (in order of appearance)."""
+    (in order of appearance). Each class keeps the number the labelled data gives it, else the one
+    its teacher's checkpoint gives it, else its standard one (MOT17's, COCO's), so that the
+    student's results are numbered as its teachers' ground truth (``fairmot eval --per-class``)."""
     names: List[str] = []
     for table in data_tables:
         names += [n for n in table.names if n not in names]
-    for taught in teacher_names:
-        names += [n for n in taught if n not in names]
-    order = list(cfg.classes) if cfg.classes else names
-    return merge_tables(data_tables or [ClassTable.single(order[0])], order=order)
+    for taught in teacher_classes:
+        names += [n for n, _ in taught if n not in names]
+    order = [canonical_name(n) for n in cfg.classes] if cfg.classes else names
+    labelled = {n for table in data_tables for n in table.names}
+    used = {k for table in data_tables for k in table.numbers}
+    known = {}
+    candidates = [pair for taught in teacher_classes for pair in taught] + [(n, standard_number(n)) for n in order]
+    for name, number in candidates:
+        if name in order and name not in labelled and name not in known and number is not None and number not in used:
+            known[name] = number
+            used.add(number)
+    extra = [ClassTable(tuple(known), tuple(known.values()))] if known else []
+    return merge_tables([*data_tables, *extra], order=order)
 
 
 def check_coverage(classes: ClassTable, data_tables: List[ClassTable], teachers: List[Teacher]) -> None:
@@ -107,7 +119,7 @@ class Distiller(Trainer):
             from fairmot.datasets.jde import load_data_config
             config = load_data_config(cfg.data)
             data_tables = [config.class_table(name) or ClassTable.single() for name in config.train]
-        self.classes = student_classes(cfg, data_tables, [t.teaches() for t in teachers])
+        self.classes = student_classes(cfg, data_tables, [t.taught_numbers() for t in teachers])
         self.teachers = [t.route(self.classes.names) for t in teachers]
         check_coverage(self.classes, data_tables, self.teachers)
         parts = []

@@ -86,6 +86,12 @@ class Teacher:
         """The student classes it will teach: those its spec names, else all of its own."""
         return list(self.spec.classes) if self.spec.classes else self.own_classes
 
+    def taught_numbers(self) -> List[Tuple[str, Optional[int]]]:
+        """(class, number) for each class it teaches: the number its own checkpoint gives the class,
+        None for a class it teaches under another name than its own."""
+        table = self.model.class_table
+        return [(n, table.numbers[table.names.index(n)] if n in table.names else None) for n in self.teaches()]
+
     def route(self, student_classes: Sequence[str]) -> Teacher:
         self.teacher_channels, self.student_channels, self.taught = route_channels(
             self.own_classes, self.spec.classes, list(student_classes), self.spec.describe())

@@ -115,7 +115,7 @@ def test_two_teachers_each_teach_their_class_of_one_student(teacher, pets, tmp_p
     # the same network as a "car" teacher: one student of two classes, each channel its own teacher
     distiller, _ = _distill(tmp_path / "run", teachers=(teacher, f"{teacher}:car"), unlabeled=(f"{pets}:1-8",),
                             epochs=1, max_steps_per_epoch=1)
-    assert list(distiller.classes.names) == ["person", "car"]
+    assert list(distiller.classes.names) == ["person", "car"] and distiller.classes.numbers == (1, 3)
     assert [(t.student_channels, t.taught) for t in distiller.teachers] == [([0], ["person"]), ([1], ["car"])]
     ckpt = torch.load(tmp_path / "run" / "model_last.pth", weights_only=False)
     assert ckpt["classes"]["names"] == ["person", "car"] and ckpt["state_dict"]["hm.2.weight"].shape[0] == 2

@@ -145,3 +145,27 @@ def test_routing_refuses_classes_a_teacher_cannot_teach():
         route_channels(["person", "car"], ["truck"], ["person", "car", "truck"], "pc.pth")
     # a two-class teacher teaching one of its classes by name
     assert route_channels(["person", "car"], ["car"], ["car"], "pc.pth") == ([1], [0], ["car"])
+
+
+def test_the_students_classes_keep_the_numbers_of_their_data_then_teachers_then_standard_ones():
+    from types import SimpleNamespace
+
+    from fairmot.datasets.classes import ClassTable
+    from fairmot.distillation.distiller import student_classes
+
+    def classes(data_tables, teachers, order=None):
+        table = student_classes(SimpleNamespace(classes=order), data_tables, teachers)
+        return dict(zip(table.names, table.numbers))
+    # a person teacher (MOT17 number 1) and a car teacher whose data numbered cars 3: eval --per-class
+    # matches column 8 of ground truth numbered the same way (the student once said car = 2)
+    assert classes([], [[("person", 1)], [("car", 3)]], order=["person", "car"]) == {"person": 1, "car": 3}
+    # a teacher's own number for its class; a renamed one-class teacher (person.pth:car) gives none,
+    # so the class's standard number is used (MOT17's, then COCO's), else the first free one
+    assert classes([], [[("truck", 7)]]) == {"truck": 7}
+    assert classes([], [[("person", 1)], [("car", None)]]) == {"person": 1, "car": 3}
+    assert classes([], [[("kite", None)], [("widget", None)]]) == {"kite": 38, "widget": 1}
+    # labelled data numbers first; a teacher number already taken yields the next free one
+    data = [ClassTable(("person", "bicycle"), (1, 3))]
+    assert classes(data, [[("person", 9)], [("car", 3)]]) == {"person": 1, "bicycle": 3, "car": 2}
+    # --classes orders them; one no teacher and no data has is refused later (check_coverage)
+    assert list(classes([], [[("person", 1)], [("car", 3)]], order=["car", "person"])) == ["car", "person"]
