@@ -151,7 +151,8 @@ def main():
         cells = []
         for klass in CLASSES:
             s = scores[key].get(klass)
-            cells.append(f"{s['AP50']:.1%} / {s['MOTA']:.1%} / {s['IDF1']:.1%}" if s else "-")
+            cells.append(" / ".join("-" if s.get(k) is None else f"{s[k]:.1%}" for k in ("AP50", "MOTA", "IDF1"))
+                         if s else "-")
         took = f"{times[key]:.0f} min" if key in times else "(earlier run)"
         print(f"{key:<12} {cells[0]:>27} {cells[1]:>25}  {took}")
     if args.json:

@@ -151,12 +151,16 @@ def _report_per_class(args, gt_root, results_dir, sequences, frames, metrics, cl
     from fairmot.evaluation.per_class import AVERAGE, evaluate_folder_per_class
     from fairmot.utils.atomic import atomic_write_text
 
+    unclassed = None
     if class_names:
         classes = classes or list(class_names)
+        if len(class_names) == 1:   # a one-class model writes -1 in column 8: its rows are its class
+            unclassed = next(iter(class_names))
         class_names = {n: f"{name} ({n})" for n, name in class_names.items()}
     started = time.perf_counter()
     per_class, summary = evaluate_folder_per_class(gt_root, results_dir, classes, half=args.half, sequences=sequences,
-                                                   frames=frames, metrics=metrics, names=class_names, progress=True)
+                                                   frames=frames, metrics=metrics, names=class_names, progress=True,
+                                                   unclassed=unclassed)
     seconds = time.perf_counter() - started
     if aps is not None:
         labels = {label: number for number, label in class_names.items()}

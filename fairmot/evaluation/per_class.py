@@ -60,11 +60,12 @@ def result_classes(results: Dict[str, np.ndarray]) -> list:
 def evaluate_folder_per_class(gt_root: str, results_dir: str, classes: Optional[Sequence[int]] = None,
                               half: bool = False, sequences: Optional[Sequence[str]] = None,
                               frames: Optional[Tuple[int, int]] = None, metrics: Sequence[str] = ALL_METRICS,
-                              names: Optional[Dict[int, str]] = None, progress: bool = False
-                              ) -> Tuple[Dict[str, pd.DataFrame], pd.DataFrame]:
+                              names: Optional[Dict[int, str]] = None, progress: bool = False,
+                              unclassed: Optional[int] = None) -> Tuple[Dict[str, pd.DataFrame], pd.DataFrame]:
     """Score every class of ``<results_dir>/<seq>.txt`` (or ``classes``, numbers) against
     ``<gt_root>/<seq>/gt/gt.txt``. Returns ``({label: table of sequences + OVERALL}, table of
-    one row per class (its OVERALL) + AVERAGE)``; labels are ``names[number]`` or "class N"."""
+    one row per class (its OVERALL) + AVERAGE)``; labels are ``names[number]`` or "class N".
+    ``unclassed``: the class of rows with none (-1), when it is known (a one-class model's)."""
     metrics = parse_metrics(",".join(metrics))
     available = sequences_with_results(gt_root, results_dir, sequences)
     if not available:
@@ -73,6 +74,8 @@ def evaluate_folder_per_class(gt_root: str, results_dir: str, classes: Optional[
     for seq in available:
         gts[seq] = load_rows(os.path.join(gt_root, seq, "gt", "gt.txt"), "ground-truth")
         results[seq] = load_rows(os.path.join(results_dir, seq + ".txt"), "result")
+        if unclassed is not None:
+            results[seq][results[seq][:, 7] == NO_CLASS, 7] = unclassed
         if len(gts[seq]) and not is_mot16_style(gts[seq]):
             raise UserError(f"{os.path.join(gt_root, seq, 'gt', 'gt.txt')} has no class column (MOT15-style rows): "
                             "per-class scoring needs MOT16/17/20-style ground truth (column 8 the class)")

@@ -129,14 +129,15 @@ def _calibrate_peaks(model, wanted=PEAKS_WANTED, target=20):
 
 
 def write_checkpoint(path: str | os.PathLike, model: torch.nn.Module = None, state_dict: dict = None):
-    """Save in the original FairMOT format ``{"epoch", "state_dict"}`` (and ``classes`` for a
-    model of several classes, as ``fairmot train`` records them)."""
+    """Save in the original FairMOT format ``{"epoch", "state_dict"}`` (and ``classes``, as
+    ``fairmot train`` records them, for any model but FairMOT's one class, person)."""
     from fairmot.utils.atomic import atomic_save
 
     state_dict = state_dict if state_dict is not None else model.state_dict()
     record = {"epoch": 0, "state_dict": state_dict}
     table = getattr(model, "class_table", None)
-    if table is not None and len(table) > 1:
+    from fairmot.datasets.classes import ClassTable
+    if table is not None and table != ClassTable.single():
         record["classes"] = table.record()
     atomic_save(path, lambda tmp: torch.save(record, tmp))
     return path

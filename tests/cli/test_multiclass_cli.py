@@ -97,6 +97,22 @@ def test_eval_per_class_scores_the_models_classes_with_ap(two_class):
     assert not (folder / "eval1").exists()
 
 
+def test_eval_per_class_scores_a_one_class_model_on_its_own_class(two_class):
+    # a one-class model writes -1 in column 8 (as FairMOT does); its checkpoint says which class
+    # its rows are, so --per-class scores every one of them as a car (they once all went unscored)
+    folder, _, root = two_class
+    weights = write_checkpoint(folder / "car.pth", detector_like_model("resdcn_18", 0, ClassTable.single("car", 3)))
+    out = folder / "car_scores.json"
+    done = run_main("eval", root, "--weights", weights, "--input-size", SIZE, "--output", folder / "eval_car",
+                    "--per-class", "--metrics", "clear", "--json", out)
+    assert done.returncode == 0, done.stderr
+    car = json.loads(out.read_text())["summary"]["car (3)"]
+    rows = load_mot_rows(str(folder / "eval_car" / "cars-01.txt"))
+    gt = load_mot_rows(str(root / "cars-01" / "gt" / "gt.txt"))
+    assert len(rows) > 0 and set(np.unique(rows[:, 7])) == {-1}
+    assert car["FP"] + (np.sum(gt[:, 7] == 3) - car["FN"]) == len(rows)   # every row matched or false
+
+
 @pytest.mark.parametrize("fmt", ["onnx", "openvino"])
 def test_exports_carry_the_classes(two_class, fmt):
     pytest.importorskip("onnxruntime" if fmt == "onnx" else "openvino")
