@@ -16,6 +16,7 @@ Every stage is a ``fairmot`` command, printed before it runs; a stage whose outp
 skipped (an interrupted training resumes), so the script can be run again to finish.
 
     python scripts/bench_distill_classes.py --work /tmp/multiteacher [--epochs 16] [--json out.json]
+        [--load-model fairmot/models/weights/demo_resdcn18w32_synth.pth]
 """
 import argparse
 import json
@@ -101,6 +102,8 @@ def main():
     parser.add_argument("--sequences", type=int, default=24, help="synthetic training sequences (half P, half C)")
     parser.add_argument("--frames", type=int, default=30)
     parser.add_argument("--arch", default="resdcn_18_w32")
+    parser.add_argument("--load-model", help="initial weights of all four networks (e.g. the bundled demo "
+                        "model: its backbone, and its person channel where a network has a person class)")
     parser.add_argument("--json", help="write the table as JSON")
     args = parser.parse_args()
     work = os.path.abspath(args.work)
@@ -122,6 +125,8 @@ def main():
     epochs = args.epochs
     schedule = ["--arch", args.arch, "--head-conv", 64, "--input-size", "384x224", "--batch-size", 8,
                 "--epochs", epochs, "--lr", "1e-3", "--lr-step", max(epochs * 3 // 4, 1), "--num-workers", 1]
+    if args.load_model:
+        schedule += ["--load-model", os.path.abspath(args.load_model)]
     runs = {k: os.path.join(work, "runs", k) for k in ("teacher_P", "teacher_C", "distilled", "union")}
     os.makedirs(os.path.join(work, "runs"), exist_ok=True)
     times = {}
