@@ -13,6 +13,7 @@ A run whose loss becomes NaN / inf stops (``fairmot train`` refuses to go on) an
 diverged; a run that trains but finds nothing (AP50 near 0) has collapsed.
 
     python scripts/bench_loss_balance.py --work /tmp/balance [--lrs 1e-3,1e-2] [--epochs 8] [--json out.json]
+        [--optimizer sgd --lrs 1e-2,1e-1]
 """
 import argparse
 import json
@@ -40,6 +41,9 @@ def main():
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--sequences", type=int, default=12)
     parser.add_argument("--frames", type=int, default=30)
+    parser.add_argument("--optimizer", default="adam", choices=("adam", "sgd"),
+                        help="Adam (FairMOT's) normalises each step whatever the loss's scale, so no balance "
+                             "can rescue a too-high lr; with SGD (centerX's) the step follows the loss")
     parser.add_argument("--json", help="write the table as JSON")
     args = parser.parse_args()
     work = os.path.abspath(args.work)
@@ -55,7 +59,7 @@ def main():
     for lr in args.lrs.split(","):
         for name in args.configs.split(","):
             balance, schedule = CONFIGS[name]
-            key = f"{name}@{lr}"
+            key = f"{name}@{lr}" + ("" if args.optimizer == "adam" else f"+{args.optimizer}")
             run = os.path.join(work, "runs", key)
             times = {}
             outcome = "trained"
@@ -64,11 +68,12 @@ def main():
                             ["--data", os.path.join(data, "data.json"), "--arch", "resdcn_18_w32", "--head-conv", 64,
                              "--input-size", "384x224", "--batch-size", 8, "--epochs", args.epochs, "--lr", lr,
                              "--lr-step", max(args.epochs * 3 // 4, 1), "--lr-schedule", schedule,
-                             "--loss-balance", balance, "--num-workers", 1], times, key)
+                             "--loss-balance", balance, "--optimizer", args.optimizer, "--num-workers", 1],
+                            times, key)
             except subprocess.CalledProcessError:
                 outcome = f"diverged in epoch {last_epoch(run) + 1}"
             log = read_log(run)
-            row = {"lr": float(lr), "config": name, "outcome": outcome, "epochs": len(log),
+            row = {"lr": float(lr), "optimizer": args.optimizer, "config": name, "outcome": outcome, "epochs": len(log),
                    "hm_loss": [round(r["hm_loss"], 3) for r in log], "minutes": times.get(key)}
             if last_epoch(run) >= args.epochs:
                 overall = evaluate(heldout, os.path.join(run, "model_last.pth"),

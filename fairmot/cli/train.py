@@ -89,6 +89,9 @@ def add_training_options(p, data_help=None):
     p.add_argument("--lr-schedule", choices=("step", "cosine"), default="step",
                    help="step (default): x0.1 after each --lr-step epoch; cosine: from --lr down to 0 over all "
                         "epochs, every step (centerX pairs it with --loss-balance adaptive)")
+    p.add_argument("--optimizer", choices=("adam", "sgd"), default="adam",
+                   help="adam (default, FairMOT's) or sgd (momentum 0.9, weight decay 1e-4, as centerX; "
+                        "its --lr is typically 10-100x Adam's)")
     p.add_argument("--loss-balance", choices=("uncertainty", "fixed", "adaptive"), default="uncertainty",
                    help="how loss terms are combined: uncertainty (default, FairMOT's learnable s_det / s_id), "
                         "fixed (--loss-weights), adaptive (centerX's: every term's weight set each step so that "
@@ -155,7 +158,7 @@ def config_options(args):
         load_model=args.load_model, reinit_heads=args.reinit_heads, resume=args.resume, device=args.device,
         max_steps_per_epoch=args.max_steps_per_epoch, log_steps=args.log_steps,
         classes=tuple(parse_name_list(args.classes)) if args.classes else None,
-        loss_balance=args.loss_balance, lr_schedule=args.lr_schedule, loss_weights=weights,
+        loss_balance=args.loss_balance, lr_schedule=args.lr_schedule, optimizer=args.optimizer, loss_weights=weights,
         loss_targets=_term_values(args.loss_targets, "--loss-targets") if args.loss_targets else {})
 
 

@@ -43,6 +43,7 @@ class TrainConfig:
     loss_balance: str = "uncertainty"   # uncertainty (FairMOT's s_det / s_id), fixed, adaptive (centerX's)
     loss_targets: dict = field(default_factory=dict)  # adaptive: a term's held value (unset: DEFAULT_TARGETS)
     lr_schedule: str = "step"     # step: x0.1 after each of lr_steps; cosine: from lr to 0, every step
+    optimizer: str = "adam"       # adam (FairMOT's) or sgd (momentum 0.9, weight decay 1e-4: centerX's)
 
     @classmethod
     def from_dict(cls, d):
@@ -54,6 +55,7 @@ class TrainConfig:
 
 
 LR_SCHEDULES = ("step", "cosine")
+OPTIMIZERS = ("adam", "sgd")
 
 
 def lr_at(cfg: TrainConfig, epoch: int, fraction: float = 0.0) -> float:

@@ -37,6 +37,7 @@ from fairmot.utils.atomic import atomic_save
 
 from . import distributed as fdist
 from .config import LAST_CHECKPOINT, lr_at
+from .optimizers import build_optimizer
 from .curves import CurvesWriter
 from .losses import MotLoss, remap_loss_state
 
@@ -132,10 +133,7 @@ class Trainer:
         if cfg.sync_bn and self.info.enabled:
             self.model = fdist.convert_sync_batchnorm(self.model, self.device.type)
         self.module = self._wrap(self.model, self.loss).to(self.device, self.dtype)
-        # as the original: Adam over the network, the loss parameters added as a second group
-        self.optimizer = torch.optim.Adam(self.model.parameters(), cfg.lr)
-        if list(self.loss.parameters()):
-            self.optimizer.add_param_group({"params": list(self.loss.parameters())})
+        self.optimizer = build_optimizer(cfg, self.model.parameters(), self.loss.parameters())
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp)
         self.start_epoch = 0
         if cfg.resume:
@@ -211,6 +209,10 @@ class Trainer:
 
     def _check_resume(self, path, meta):
         """UserError when the checkpoint at ``path`` (its ``meta``) is not a run of this configuration."""
+        saved_optimizer = (meta.get("config") or {}).get("optimizer", "adam")
+        if saved_optimizer != self.cfg.optimizer:
+            raise UserError(f"{path} was trained with --optimizer {saved_optimizer}, not {self.cfg.optimizer}: "
+                            "resume with the same --optimizer")
         saved_balance = (meta.get("config") or {}).get("loss_balance", "uncertainty")
         if saved_balance != self.cfg.loss_balance:
             raise UserError(f"{path} was trained with --loss-balance {saved_balance}, not "

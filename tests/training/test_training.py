@@ -44,6 +44,26 @@ def test_resume_after_an_interruption_is_bitwise_exact(synth_data, tmp_path):
 
 
 @pytest.mark.slow
+def test_sgd_runs_resume_exactly_and_never_as_adam(synth_data, tmp_path):
+    kw = dict(optimizer="sgd", lr=1e-2, lr_steps=(), max_steps_per_epoch=2)
+    _train(synth_data, tmp_path / "straight", epochs=2, **kw)
+    _train(synth_data, tmp_path / "interrupted", epochs=1, **kw)
+    _train(synth_data, tmp_path / "interrupted", epochs=2, resume=True, **kw)
+    a = torch.load(tmp_path / "straight" / "model_last.pth", weights_only=False)
+    b = torch.load(tmp_path / "interrupted" / "model_last.pth", weights_only=False)
+    for k in a["state_dict"]:
+        assert torch.equal(a["state_dict"][k], b["state_dict"][k]), f"{k} differs after resume"
+    # momentum and weight decay as centerX's SGD; s_det / s_id (second group) are not decayed
+    groups = a["optimizer"]["param_groups"]
+    assert [(g["momentum"], g["weight_decay"]) for g in groups] == [(0.9, 1e-4), (0.9, 0.0)]
+    assert a["config"]["optimizer"] == "sgd"
+    done = run_main("train", "--data", synth_data, "--output", tmp_path / "straight", "--resume",
+                    "--arch", "resdcn_18_w32", "--head-conv", "16", "--input-size", "128x96", "--batch-size", "4",
+                    "--epochs", "3", "--num-workers", "0")
+    assert_one_line_error(done, "--optimizer sgd", "resume with the same --optimizer", command="train")
+
+
+@pytest.mark.slow
 def test_training_reduces_the_loss_and_checkpoints_load_for_tracking(synth_data, tmp_path):
     history = _train(synth_data, tmp_path / "run", epochs=3, lr_steps=(), max_steps_per_epoch=6, lr=2e-3)
     assert history[-1]["loss"] < 0.9 * history[0]["loss"]
