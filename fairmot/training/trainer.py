@@ -37,9 +37,9 @@ from fairmot.utils.atomic import atomic_save
 
 from . import distributed as fdist
 from .config import LAST_CHECKPOINT, lr_at
-from .optimizers import build_optimizer
 from .curves import CurvesWriter
 from .losses import MotLoss, remap_loss_state
+from .optimizers import build_optimizer
 
 logger = logging.getLogger(__name__)
 
