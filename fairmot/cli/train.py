@@ -2,6 +2,7 @@
 import argparse
 
 from fairmot.errors import UserError
+from fairmot.training.config import LR_SCHEDULES, OPTIMIZERS
 
 
 def _int_list(text):
@@ -86,10 +87,10 @@ def add_training_options(p, data_help=None):
     p.add_argument("--lr", type=float, default=1e-4)
     p.add_argument("--num-epochs", "--epochs", dest="epochs", type=int, default=30)
     p.add_argument("--lr-step", default="20", help="epochs after which lr x 0.1, comma-separated (default 20)")
-    p.add_argument("--lr-schedule", choices=("step", "cosine"), default="step",
+    p.add_argument("--lr-schedule", choices=LR_SCHEDULES, default="step",
                    help="step (default): x0.1 after each --lr-step epoch; cosine: from --lr down to 0 over all "
                         "epochs, every step (centerX pairs it with --loss-balance adaptive)")
-    p.add_argument("--optimizer", choices=("adam", "sgd"), default="adam",
+    p.add_argument("--optimizer", choices=OPTIMIZERS, default="adam",
                    help="adam (default, FairMOT's) or sgd (momentum 0.9, weight decay 1e-4, as centerX; "
                         "its --lr is typically 10-100x Adam's)")
     p.add_argument("--loss-balance", choices=("uncertainty", "fixed", "adaptive"), default="uncertainty",

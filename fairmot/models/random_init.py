@@ -18,6 +18,8 @@ import os
 
 import torch
 
+from fairmot.datasets.classes import ClassTable
+
 from .registry import create_model
 
 _CALIBRATION_SIZE = (192, 320)
@@ -136,7 +138,6 @@ def write_checkpoint(path: str | os.PathLike, model: torch.nn.Module = None, sta
     state_dict = state_dict if state_dict is not None else model.state_dict()
     record = {"epoch": 0, "state_dict": state_dict}
     table = getattr(model, "class_table", None)
-    from fairmot.datasets.classes import ClassTable
     if table is not None and table != ClassTable.single():
         record["classes"] = table.record()
     atomic_save(path, lambda tmp: torch.save(record, tmp))
