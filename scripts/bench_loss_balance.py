@@ -24,6 +24,8 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_stages import evaluate, fairmot, last_epoch, train_stage  # noqa: E402
 
+from fairmot.training.config import OPTIMIZERS  # noqa: E402
+
 CONFIGS = {"uncertainty+step": ("uncertainty", "step"), "uncertainty+cosine": ("uncertainty", "cosine"),
            "adaptive+cosine": ("adaptive", "cosine")}
 
@@ -41,7 +43,7 @@ def main():
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--sequences", type=int, default=12)
     parser.add_argument("--frames", type=int, default=30)
-    parser.add_argument("--optimizer", default="adam", choices=("adam", "sgd"),
+    parser.add_argument("--optimizer", default="adam", choices=OPTIMIZERS,
                         help="Adam (FairMOT's) normalises each step whatever the loss's scale, so no balance "
                              "can rescue a too-high lr; with SGD (centerX's) the step follows the loss")
     parser.add_argument("--json", help="write the table as JSON")
