@@ -1,6 +1,7 @@
 """fairmot distill: train a student network from frozen teachers, on labelled and/or unlabelled frames."""
 import argparse
 
+from fairmot.distillation.config import HEATMAP_LOSSES
 from fairmot.errors import UserError
 
 from .train import add_training_options, config_options
@@ -28,6 +29,10 @@ def add_parser(subparsers):
                         "frames A-B only (e.g. ../shared/data/PETS09-S2L1:1-400). Repeat for several")
     p.add_argument("--sample-every", type=int, default=1, metavar="K",
                    help="take every K-th frame of each --unlabeled source (default 1)")
+    p.add_argument("--kd-heatmap", choices=HEATMAP_LOSSES, default="mse",
+                   help="heatmap distillation loss: mse (centerX's: squared difference of probabilities) or kl "
+                        "(each pixel's Bernoulli KL divergence: the student also learns the faint teacher peaks it "
+                        "has not found yet). Default mse")
     p.add_argument("--label-weight", type=float, default=1.0,
                    help="with --data: the label losses' weights (adaptive: targets) times this (default 1)")
     add_training_options(p)
@@ -43,7 +48,8 @@ def run(args):
     if not args.data and not args.unlabeled:
         raise UserError("nothing to learn from: give --data (labelled) and/or --unlabeled SOURCE")
     options = config_options(args)
-    from fairmot.distillation.distiller import DistillConfig, Distiller
+    from fairmot.distillation.config import DistillConfig
+    from fairmot.distillation.distiller import Distiller
     from fairmot.distillation.teachers import parse_teacher_spec
     from fairmot.distillation.unlabeled import parse_unlabeled_spec
     from fairmot.training.distributed import cleanup
@@ -53,7 +59,8 @@ def run(args):
     for spec in args.unlabeled:
         parse_unlabeled_spec(spec)
     cfg = DistillConfig(data=args.data, teachers=tuple(args.teacher), unlabeled=tuple(args.unlabeled),
-                        sample_every=args.sample_every, label_weight=args.label_weight, **options)
+                        sample_every=args.sample_every, label_weight=args.label_weight,
+                        heatmap_loss=args.kd_heatmap, **options)
     try:
         Distiller(cfg).fit()
     finally:

@@ -8,7 +8,6 @@ the label terms (``--loss-balance``).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
 import torch.nn as nn
@@ -16,27 +15,16 @@ from torch.utils.data import ConcatDataset
 
 from fairmot.datasets.classes import ClassTable, canonical_name, merge_tables, standard_number
 from fairmot.errors import UserError
-from fairmot.training.config import TrainConfig
 from fairmot.training.loss_balance import DEFAULT_TARGETS
 from fairmot.training.losses import DEFAULT_WEIGHTS, MotLoss
 from fairmot.training.trainer import Trainer
 
-from .losses import MAX_PEAKS, MIN_SCORE, distillation_terms
+from .config import HEATMAP_LOSSES, DistillConfig
+from .losses import distillation_terms
 from .teachers import Teacher, load_teacher, parse_teacher_spec, teach
 from .unlabeled import Labelled, UnlabeledFrames, parse_unlabeled_spec
 
 LABEL_TERMS = ("hm", "wh", "off", "id")
-
-
-@dataclass
-class DistillConfig(TrainConfig):
-    data: Optional[str] = None                 # labelled JDE data (optional)
-    teachers: Tuple[str, ...] = ()             # PATH[:CLASSES][@WxH] each
-    unlabeled: Tuple[str, ...] = ()            # PATH[:A-B] each: frames without labels
-    sample_every: int = 1                      # every k-th frame of an unlabelled source
-    label_weight: float = 1.0                  # the label terms' weights (or targets) times this
-    max_peaks: int = MAX_PEAKS
-    min_score: float = MIN_SCORE
 
 
 class MixedFrames(ConcatDataset):
@@ -51,11 +39,13 @@ class ModelWithDistillation(nn.Module):
     """The student and its loss in one module for DDP; the teachers are kept outside the module
     tree (a plain list), so they are neither trained, synchronised nor saved with the student."""
 
-    def __init__(self, model, loss, teachers: List[Teacher], max_peaks: int, min_score: float):
+    def __init__(self, model, loss, teachers: List[Teacher], max_peaks: int, min_score: float,
+                 heatmap_loss: str = "mse"):
         super().__init__()
         self.model, self.loss = model, loss
         self.teachers = list(teachers)
         self.max_peaks, self.min_score = max_peaks, min_score
+        self.heatmap_loss = heatmap_loss
 
     def forward(self, batch):
         images = batch["input"]
@@ -63,7 +53,7 @@ class ModelWithDistillation(nn.Module):
         grid = tuple(outputs["hm"].shape[-2:])
         wh_channels = outputs["wh"].shape[1]
         targets = [teach(t, images, grid, wh_channels, self.max_peaks, self.min_score) for t in self.teachers]
-        return self.loss(outputs, batch, distillation_terms(outputs, targets))
+        return self.loss(outputs, batch, distillation_terms(outputs, targets, self.heatmap_loss))
 
 
 def student_classes(cfg: DistillConfig, data_tables: List[ClassTable],
@@ -112,6 +102,8 @@ class Distiller(Trainer):
             raise UserError("nothing to learn from: give --data (labelled) and/or --unlabeled SOURCE")
         if not cfg.label_weight >= 0:
             raise UserError(f"--label-weight must be >= 0, got {cfg.label_weight}")
+        if cfg.heatmap_loss not in HEATMAP_LOSSES:
+            raise UserError(f"--kd-heatmap must be one of {', '.join(HEATMAP_LOSSES)}, got {cfg.heatmap_loss!r}")
         teachers = [load_teacher(parse_teacher_spec(t), self.device, self.dtype) for t in cfg.teachers]
         joint = None
         data_tables: List[ClassTable] = []
@@ -155,7 +147,8 @@ class Distiller(Trainer):
                        weights=weights, targets=targets, label_terms=labels)
 
     def _wrap(self, model, loss):
-        return ModelWithDistillation(model, loss, self.teachers, self.cfg.max_peaks, self.cfg.min_score)
+        return ModelWithDistillation(model, loss, self.teachers, self.cfg.max_peaks, self.cfg.min_score,
+                                     self.cfg.heatmap_loss)
 
     def _check_resume(self, path, meta):
         super()._check_resume(path, meta)
@@ -163,6 +156,10 @@ class Distiller(Trainer):
         if saved != tuple(self.cfg.teachers):
             raise UserError(f"{path} was distilled from --teacher {' '.join(saved) or '(none)'}: resume with the "
                             "same teachers")
+        saved_heatmap = (meta.get("config") or {}).get("heatmap_loss", "mse")
+        if saved_heatmap != self.cfg.heatmap_loss:
+            raise UserError(f"{path} was distilled with --kd-heatmap {saved_heatmap}, not {self.cfg.heatmap_loss}: "
+                            "resume with the same --kd-heatmap")
 
     def checkpoint_dict(self, epoch):
         ckpt = super().checkpoint_dict(epoch)

@@ -3,9 +3,15 @@
 A teacher's outputs become targets on the student's output grid (:class:`TeacherTargets`):
 
 - its heatmap as probabilities (resampled when its grid differs from the student's), for
-  ``kd_hm``: the squared difference of student and teacher probabilities at every pixel.
-  centerX's heads end in a sigmoid, so its "ReLU'd heatmaps" are probabilities; a ReLU on our
-  logits would stop every gradient where the student is still below 0.5 (all of it at the start);
+  ``kd_hm``: by default (``mse``, centerX's) the squared difference of student and teacher
+  probabilities at every pixel. centerX's heads end in a sigmoid, so its "ReLU'd heatmaps" are
+  probabilities; a ReLU on our logits would stop every gradient where the student is still below
+  0.5 (all of it at the start). The squared difference's gradient on a logit carries the
+  sigmoid's slope s(1-s), so a peak the student has not found yet (s near 0) pulls it up hardly at
+  all, and students undershoot their teachers' faint peaks. ``kl`` is each pixel's Bernoulli
+  KL divergence from teacher to student (the soft-target cross-entropy less the teacher's
+  entropy): zero where the student equals the teacher, with gradient ``s - t`` on the logit, as
+  strong for a faint peak not yet found as for anything else the student gets wrong;
 - its peaks (3x3 local maxima, as CenterNet's decoding; at most ``MAX_PEAKS`` per image, weight =
   the teacher's score, none below ``MIN_SCORE``), and at each the box size, centre offset and
   embedding the teacher predicts there. centerX weights the size / offset L1 at every pixel by
@@ -30,8 +36,8 @@ import torch.nn.functional as F
 
 from fairmot.inference.decoding import gather_at
 
-MAX_PEAKS = 128     # per image: FairMOT keeps 500 boxes; a scene of >128 objects loses its weakest
-MIN_SCORE = 0.05    # a teacher peak below this is background (FairMOT tracks from 0.4)
+from .config import HEATMAP_LOSSES, MAX_PEAKS, MIN_SCORE
+
 PEAK_KERNEL = 3
 
 Term = Tuple[torch.Tensor, torch.Tensor]
@@ -134,10 +140,22 @@ def teacher_targets(outputs: Dict[str, torch.Tensor], teacher_channels: Sequence
     return TeacherTargets(list(student_channels), prob, ind, weight, wh, reg, emb)
 
 
-def heatmap_term(student_hm: torch.Tensor, target: TeacherTargets) -> Term:
-    """Squared difference of student and teacher probabilities over the taught channels."""
-    student = torch.sigmoid(student_hm[:, target.channels])
-    total = ((student - target.prob) ** 2).sum()
+def heatmap_term(student_hm: torch.Tensor, target: TeacherTargets, kind: str = "mse") -> Term:
+    """Student against teacher probabilities over the taught channels: their squared difference
+    (``mse``) or the Bernoulli KL divergence of each pixel (``kl``), summed."""
+    logits = student_hm[:, target.channels]
+    student = torch.sigmoid(logits)
+    if kind == "mse":
+        total = ((student - target.prob) ** 2).sum()
+    elif kind == "kl":
+        # t log(t/s) + (1-t) log((1-t)/(1-s)) pixel by pixel, logs taken stably (log1p, logsigmoid)
+        # so that a student equal to its teacher gives zero, not the rounding of two large sums
+        t = target.prob
+        positive = torch.where(t > 0, t * (torch.log(t.clamp_min(1e-30)) - F.logsigmoid(logits)), torch.zeros_like(t))
+        negative = (1 - t) * (torch.log1p(-t.clamp_max(1 - 1e-7)) - F.logsigmoid(-logits))
+        total = (positive + negative).sum()
+    else:
+        raise ValueError(f"unknown heatmap distillation loss {kind!r}; choose from {', '.join(HEATMAP_LOSSES)}")
     count = target.weight.sum() + student.shape[0]
     return total, count.detach()
 
@@ -169,13 +187,15 @@ def relation_term(student_emb: torch.Tensor, teacher_emb: torch.Tensor, weight: 
     return total, pair.sum().detach()
 
 
-def distillation_terms(student: Dict[str, torch.Tensor], targets: Sequence[TeacherTargets]) -> Dict[str, Term]:
-    """``kd_hm``, ``kd_wh``, ``kd_off``, ``kd_id`` of all teachers (sums and counts added: every
-    teacher peak counts alike). A term no teacher gives (no offset head, no re-ID head) is absent."""
+def distillation_terms(student: Dict[str, torch.Tensor], targets: Sequence[TeacherTargets],
+                       heatmap_loss: str = "mse") -> Dict[str, Term]:
+    """``kd_hm`` (``heatmap_loss``: one of :data:`HEATMAP_LOSSES`), ``kd_wh``, ``kd_off``, ``kd_id``
+    of all teachers (sums and counts added: every teacher peak counts alike). A term no teacher
+    gives (no offset head, no re-ID head) is absent."""
     terms: Dict[str, List[Term]] = {}
     wh_map = student["wh"].float()
     for target in targets:
-        terms.setdefault("kd_hm", []).append(heatmap_term(student["hm"].float(), target))
+        terms.setdefault("kd_hm", []).append(heatmap_term(student["hm"].float(), target, heatmap_loss))
         terms.setdefault("kd_wh", []).append(weighted_l1_term(wh_map, target.ind, target.wh, target.weight))
         if target.reg is not None and "reg" in student:
             terms.setdefault("kd_off", []).append(

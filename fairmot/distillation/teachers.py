@@ -22,7 +22,8 @@ import torch.nn.functional as F
 from fairmot.errors import UserError
 from fairmot.utils.parsing import parse_input_size
 
-from .losses import MAX_PEAKS, MIN_SCORE, TeacherTargets, teacher_targets
+from .config import MAX_PEAKS, MIN_SCORE
+from .losses import TeacherTargets, teacher_targets
 
 _SIZE = re.compile(r"@(\d+x\d+)$")
 

@@ -7,7 +7,8 @@ import os
 import pytest
 import torch
 
-from fairmot.distillation.distiller import DistillConfig, Distiller
+from fairmot.distillation.config import DistillConfig
+from fairmot.distillation.distiller import Distiller
 from fairmot.distillation.losses import heatmap_term
 from support.cli import assert_one_line_error, run_main
 
@@ -71,7 +72,7 @@ def test_distillation_on_unlabelled_frames_brings_the_student_to_the_teacher_on_
 @pytest.mark.slow
 def test_resume_of_a_distillation_run_with_labels_is_exact(teacher, pets, synth_data, tmp_path):
     kw = dict(data=synth_data, teachers=(teacher,), unlabeled=(f"{pets}:1-16",), sample_every=4,
-              max_steps_per_epoch=2, loss_balance="adaptive", lr_schedule="cosine")
+              max_steps_per_epoch=2, loss_balance="adaptive", lr_schedule="cosine", heatmap_loss="kl")
     _distill(tmp_path / "straight", epochs=2, **kw)
     # interrupted at the start of epoch 2 (the cosine schedule spans all epochs: a run of one
     # epoch would not be the same run)
@@ -96,6 +97,10 @@ def test_resume_of_a_distillation_run_with_labels_is_exact(teacher, pets, synth_
     # labelled and unlabelled images both trained: label and distillation terms in one loss
     log = [json.loads(line) for line in open(tmp_path / "straight" / "log.jsonl")]
     assert {"hm_loss", "id_loss", "kd_hm_loss", "kd_id_loss"} <= set(log[0])
+    # a run distilled with one heatmap loss is not resumed with the other
+    from fairmot.errors import UserError
+    with pytest.raises(UserError, match="resume with the same --kd-heatmap"):
+        _distill(tmp_path / "straight", epochs=3, resume=True, **{**kw, "heatmap_loss": "mse"})
 
 
 @pytest.mark.slow

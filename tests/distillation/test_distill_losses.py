@@ -4,8 +4,10 @@ import pytest
 import torch
 
 from fairmot.distillation.losses import (
+    HEATMAP_LOSSES,
     MIN_SCORE,
     distillation_terms,
+    heatmap_term,
     teacher_targets,
     top_peaks,
 )
@@ -37,10 +39,11 @@ def student_like(outputs, seed=None):
     return {k: torch.randn(v.shape, generator=g).requires_grad_(True) for k, v in outputs.items()}
 
 
-def test_every_term_is_zero_when_the_student_equals_the_teacher():
+@pytest.mark.parametrize("heatmap_loss", HEATMAP_LOSSES)
+def test_every_term_is_zero_when_the_student_equals_the_teacher(heatmap_loss):
     teacher = teacher_outputs()
     target = teacher_targets(teacher, [0], [0], (H, W), wh_channels=4)
-    terms = distillation_terms(student_like(teacher), [target])
+    terms = distillation_terms(student_like(teacher), [target], heatmap_loss)
     assert set(terms) == {"kd_hm", "kd_wh", "kd_off", "kd_id"}
     for name, (total, count) in terms.items():
         assert count > 0, name
@@ -49,6 +52,37 @@ def test_every_term_is_zero_when_the_student_equals_the_teacher():
     assert sorted(target.weight[target.weight > 0].tolist()) == pytest.approx([0.3, 0.6, 0.9])
     assert terms["kd_id"][1].item() == pytest.approx(1.8)
     assert terms["kd_wh"][1].item() == pytest.approx(1.8 * 4)
+
+
+def _fit_heatmap(heatmap_loss, steps):
+    """A free student heatmap (one logit a pixel, all at the usual prior 0.01) fitted to the
+    teacher's by plain gradient descent: the scores it then gives at the teacher's three peaks."""
+    teacher = teacher_outputs()
+    target = teacher_targets(teacher, [0], [0], (H, W), wh_channels=4)
+    logits = torch.full((1, 1, H, W), _logit(0.01), requires_grad=True)
+    optimizer = torch.optim.SGD([logits], lr=1.0)
+    for _ in range(steps):
+        optimizer.zero_grad()
+        total, count = heatmap_term(logits, target, heatmap_loss)
+        (total / count).backward()
+        optimizer.step()
+    return [torch.sigmoid(logits[0, 0, r, c]).item() for r, c, _ in PEAKS]
+
+
+def test_the_kl_heatmap_loss_learns_faint_teacher_peaks_the_squared_difference_leaves_low():
+    # the squared difference's gradient carries the sigmoid's slope s(1-s): at s = 0.01 a peak
+    # the teacher scores 0.3 hardly pulls; the KL divergence pulls it as hard as its gap
+    mse = _fit_heatmap("mse", 100)
+    kl = _fit_heatmap("kl", 100)
+    assert max(mse) < 0.05                       # 0.9, 0.6, 0.3 peaks: all still near the prior
+    assert kl == pytest.approx([0.9, 0.6, 0.3], abs=0.02)   # the teacher's heights, faint one too
+
+
+def test_an_unknown_heatmap_loss_is_refused():
+    teacher = teacher_outputs()
+    target = teacher_targets(teacher, [0], [0], (H, W), wh_channels=4)
+    with pytest.raises(ValueError, match="mse, kl"):
+        heatmap_term(teacher["hm"], target, "focal")
 
 
 def test_relation_loss_is_zero_for_embeddings_of_another_size_related_by_a_rotation():
