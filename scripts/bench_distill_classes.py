@@ -16,7 +16,7 @@ Every stage is a ``fairmot`` command, printed before it runs; a stage whose outp
 skipped (an interrupted training resumes), so the script can be run again to finish.
 
     python scripts/bench_distill_classes.py --work /tmp/multiteacher [--epochs 16] [--json out.json]
-        [--load-model fairmot/models/weights/demo_resdcn18w32_synth.pth]
+        [--load-model fairmot/models/weights/demo_resdcn18w32_synth.pth] [--kd-heatmap kl]
 """
 import argparse
 import json
@@ -104,6 +104,8 @@ def main():
     parser.add_argument("--arch", default="resdcn_18_w32")
     parser.add_argument("--load-model", help="initial weights of all four networks (e.g. the bundled demo "
                         "model: its backbone, and its person channel where a network has a person class)")
+    parser.add_argument("--kd-heatmap", choices=("mse", "kl"), default="mse",
+                        help="the student's heatmap distillation loss (kl: its run is runs/distilled_kl)")
     parser.add_argument("--json", help="write the table as JSON")
     args = parser.parse_args()
     work = os.path.abspath(args.work)
@@ -128,6 +130,8 @@ def main():
     if args.load_model:
         schedule += ["--load-model", os.path.abspath(args.load_model)]
     runs = {k: os.path.join(work, "runs", k) for k in ("teacher_P", "teacher_C", "distilled", "union")}
+    if args.kd_heatmap != "mse":   # the teachers and the union are the same runs whatever the student's loss
+        runs["distilled"] += f"_{args.kd_heatmap}"
     os.makedirs(os.path.join(work, "runs"), exist_ok=True)
     times = {}
     train_stage("train", runs["teacher_P"], epochs, ["--data", data_p, *schedule], times, "teacher_P")
@@ -137,13 +141,13 @@ def main():
     train_stage("distill", runs["distilled"], epochs,
                 ["--teacher", os.path.join(runs["teacher_P"], "model_last.pth") + ":person",
                  "--teacher", os.path.join(runs["teacher_C"], "model_last.pth") + ":car",
-                 *unlabeled, "--classes", "person,car", *schedule], times, "distilled")
+                 *unlabeled, "--classes", "person,car", "--kd-heatmap", args.kd_heatmap, *schedule], times, "distilled")
     train_stage("train", runs["union"], epochs, ["--data", data_union, "--classes", "person,car", *schedule],
                 times, "union")
     scores = {}
     for key in ("distilled", "union"):
         scores[key] = per_class_scores(heldout, os.path.join(runs[key], "model_last.pth"),
-                               os.path.join(work, f"eval_{key}.json"))
+                                       os.path.join(work, f"eval_{os.path.basename(runs[key])}.json"))
     for key, klass in (("teacher_P", "person"), ("teacher_C", "car")):
         try:   # a one-class model scored on its class's rows
             one = per_class_scores(heldout, os.path.join(runs[key], "model_last.pth"),
