@@ -32,7 +32,8 @@ def add_parser(subparsers):
     p.add_argument("--kd-heatmap", choices=HEATMAP_LOSSES, default="mse",
                    help="heatmap distillation loss: mse (centerX's: squared difference of probabilities) or kl "
                         "(each pixel's Bernoulli KL divergence: the student also learns the faint teacher peaks it "
-                        "has not found yet). Default mse")
+                        "has not found yet; for students that start from trained weights, --load-model: from "
+                        "scratch it collapsed). Default mse")
     p.add_argument("--label-weight", type=float, default=1.0,
                    help="with --data: the label losses' weights (adaptive: targets) times this (default 1)")
     add_training_options(p)

@@ -132,6 +132,9 @@ class Distiller(Trainer):
         self.nID = joint.nID if joint is not None else 0
         for teacher in self.teachers:
             self._log(f"teacher: {teacher.describe()}")
+        if cfg.heatmap_loss == "kl" and not cfg.load_model and not cfg.resume:
+            self._log("warning: --kd-heatmap kl on a student that starts from scratch collapsed in our measurement "
+                      "(README, 'Distil a fast student'): give it trained weights with --load-model, or use mse")
 
     def _build_loss(self):
         cfg = self.cfg
